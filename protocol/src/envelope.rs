@@ -101,6 +101,17 @@ pub fn unknown_operation(protocol: Protocol, operation: &str) -> ServiceError {
     }
 }
 
+/// The code a service uses for its own internal failures.
+pub fn internal_error_code(service: ServiceId) -> &'static str {
+    match service {
+        ServiceId::S3 => "InternalError",
+        ServiceId::DynamoDb | ServiceId::DynamoDbStreams => "InternalServerError",
+        ServiceId::Lambda => "ServiceException",
+        ServiceId::Logs => "ServiceUnavailableException",
+        ServiceId::Fastly => "InternalError",
+    }
+}
+
 /// The error for a request ruststack routed but cannot serve (service disabled, not part of
 /// this build, or not emulated at all): 501 in the protocol's words.
 pub fn unavailable(protocol: Protocol, message: String) -> ServiceError {

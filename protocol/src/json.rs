@@ -67,10 +67,11 @@ pub fn error_response(
     service: Option<ServiceId>,
 ) -> Response {
     let mut body = Map::new();
-    let namespace = err.namespace().or(match protocol {
-        Protocol::AwsJson1_0 => default_namespace(service),
+    // awsJson 1.1 services (Logs) send bare codes; 1.0 services (DynamoDB) qualify them.
+    let namespace = match protocol {
+        Protocol::AwsJson1_0 => err.namespace().or(default_namespace(service)),
         _ => None,
-    });
+    };
     let type_ = match namespace {
         Some(ns) => format!("{ns}#{}", err.code()),
         None => err.code().to_owned(),

@@ -50,13 +50,13 @@ mod tests {
             "NoSuchBucket",
             "The specified bucket does not exist",
         )
-        .with_field("BucketName", "a<b");
+        .with_field("BucketName", "a<b'\"&");
         let resp = error_response(&err, &id, false);
         assert_eq!(resp.status(), 404);
         assert_eq!(resp.headers()["content-type"], "application/xml");
         let expected = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>\
-             <Message>The specified bucket does not exist</Message><BucketName>a&lt;b</BucketName>\
+             <Message>The specified bucket does not exist</Message><BucketName>a&lt;b'\"&amp;</BucketName>\
              <RequestId>{}</RequestId><HostId>{}</HostId></Error>",
             id.as_str(),
             id.host_id()

@@ -37,7 +37,9 @@ impl XmlDoc {
     /// Writes `<name>text</name>` with `text` escaped.
     pub(crate) fn text_element(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name, &[]);
-        let _ = self.writer.write_event(Event::Text(BytesText::new(text)));
+        // Only `<`, `>` and `&` are escaped in text, as AWS does (quotes stay literal).
+        let escaped = quick_xml::escape::partial_escape(text);
+        let _ = self.writer.write_event(Event::Text(BytesText::from_escaped(escaped)));
         self.close(name)
     }
 

@@ -1,0 +1,131 @@
+//! ruststack: one binary that stands in for LocalStack. A single listener serves S3,
+//! DynamoDB, Lambda, CloudWatch Logs and Fastly with the real clouds' wire formats.
+//!
+//! # Layout
+//! - [`cli`] / [`config`]: flags and variables → a validated [`Config`] (read nowhere else).
+//! - [`gateway`]: the one request handler; [`gateway::detect`] decides the service.
+//! - [`registry`]: builds the enabled services.
+//! - [`internal`]: `/_localstack/*`, `/_ruststack/*`, probes and metrics.
+//! - [`init`]: LocalStack-style init hooks.
+//! - [`metrics`]: Prometheus counters and histograms.
+//!
+//! The server is a function of (listener, config, shutdown): [`run`]. Tests build the same
+//! router without a socket through [`gateway::App::router`].
+
+pub mod cli;
+pub mod config;
+pub mod gateway;
+pub mod init;
+pub mod internal;
+pub mod metrics;
+pub mod registry;
+
+use std::future::Future;
+use std::io::Write;
+use std::time::Duration;
+
+use ruststack_protocol::Clock;
+use ruststack_storage::{StorageError, Stores};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use init::{InitHooks, Stage};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long `shutdown.d` scripts may run before ruststack exits anyway.
+pub const SHUTDOWN_HOOKS_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The line printed on stdout once the server serves and `ready.d` has run.
+pub const READY_MARKER: &str = "Ready.";
+
+fn print_ready_marker() {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{READY_MARKER}");
+    let _ = stdout.flush();
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The data directory could not be opened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The listener failed.
+    #[error("server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Serves on `listener` until `shutdown` completes, then drains in-flight requests, runs the
+/// `shutdown.d` hooks and returns (within about 5 seconds of the signal).
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let local = listener.local_addr()?;
+    let clock = Clock::new();
+    let stores = Stores::open(config.data_dir.as_deref())?;
+    let registry = registry::build(&registry::Deps { config: &config, stores: &stores, clock: &clock });
+    let hooks = InitHooks::discover(&config.init_dir);
+    let endpoint = {
+        let mut c = config.clone();
+        c.listen = local;
+        c.local_endpoint_url()
+    };
+    let hook_env = [
+        ("AWS_ENDPOINT_URL", endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_DEFAULT_REGION", "us-east-1".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+    ];
+    hooks.run_stage(Stage::Boot, &hook_env).await;
+
+    let app = gateway::App::new(config, registry, clock, hooks);
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app.router())
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        })
+        .into_future();
+    let mut server = tokio::spawn(server);
+    tracing::info!(address = %local, data_dir = ?app.config.data_dir, "listening");
+
+    let startup = async {
+        app.init.run_stage(Stage::Start, &hook_env).await;
+        app.init.run_stage(Stage::Ready, &hook_env).await;
+        app.set_ready();
+        print_ready_marker();
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        () = startup => {}
+        () = shutdown => {}
+        result = &mut server => {
+            return result.map_err(std::io::Error::other)?.map_err(RunError::Serve);
+        }
+    }
+
+    tracing::info!("shutting down: draining in-flight requests");
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(DRAIN_TIMEOUT, &mut server).await {
+        Ok(Ok(Err(e))) => tracing::error!(error = %e, "server error while draining"),
+        Ok(_) => {}
+        Err(_) => {
+            tracing::warn!("requests still running after {DRAIN_TIMEOUT:?}; closing them");
+            server.abort();
+        }
+    }
+    if tokio::time::timeout(SHUTDOWN_HOOKS_TIMEOUT, app.init.run_stage(Stage::Shutdown, &hook_env))
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown.d scripts still running after {SHUTDOWN_HOOKS_TIMEOUT:?}; exiting");
+    }
+    // Every acknowledged write is already committed; dropping the stores closes the database.
+    drop(app);
+    drop(stores);
+    tracing::info!("stopped");
+    Ok(())
+}
