@@ -35,7 +35,12 @@ pub struct Cli {
     pub log_format: LogFormat,
 
     /// Directory of init hooks (`boot.d`, `start.d`, `ready.d`, `shutdown.d`).
-    #[arg(long, env = "RUSTSTACK_INIT_DIR", value_name = "DIR", default_value = "/etc/localstack/init")]
+    #[arg(
+        long,
+        env = "RUSTSTACK_INIT_DIR",
+        value_name = "DIR",
+        default_value = "/etc/localstack/init"
+    )]
     pub init_dir: PathBuf,
 
     /// LocalStack's `SERVICES`.
@@ -60,13 +65,25 @@ pub struct Cli {
     #[arg(long = "ls-log", env = "LS_LOG", hide = true)]
     pub ls_log: Option<String>,
     /// LocalStack's `LAMBDA_KEEPALIVE_MS`.
-    #[arg(long = "ls-lambda-keepalive-ms", env = "LAMBDA_KEEPALIVE_MS", hide = true)]
+    #[arg(
+        long = "ls-lambda-keepalive-ms",
+        env = "LAMBDA_KEEPALIVE_MS",
+        hide = true
+    )]
     pub ls_lambda_keepalive_ms: Option<String>,
     /// LocalStack's `S3_SKIP_SIGNATURE_VALIDATION`.
-    #[arg(long = "ls-s3-skip-signature-validation", env = "S3_SKIP_SIGNATURE_VALIDATION", hide = true)]
+    #[arg(
+        long = "ls-s3-skip-signature-validation",
+        env = "S3_SKIP_SIGNATURE_VALIDATION",
+        hide = true
+    )]
     pub ls_s3_skip_signature_validation: Option<String>,
     /// LocalStack's `DYNAMODB_REMOVE_EXPIRED_ITEMS`.
-    #[arg(long = "ls-dynamodb-remove-expired-items", env = "DYNAMODB_REMOVE_EXPIRED_ITEMS", hide = true)]
+    #[arg(
+        long = "ls-dynamodb-remove-expired-items",
+        env = "DYNAMODB_REMOVE_EXPIRED_ITEMS",
+        hide = true
+    )]
     pub ls_dynamodb_remove_expired_items: Option<String>,
     /// `RUST_LOG`: a full tracing filter; overrides every other log setting.
     #[arg(long = "rust-log", env = "RUST_LOG", hide = true)]

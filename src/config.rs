@@ -38,7 +38,10 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn invalid(option: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError { option, message: message.into() }
+    ConfigError {
+        option,
+        message: message.into(),
+    }
 }
 
 /// Everything ruststack needs to know to start.
@@ -98,12 +101,18 @@ impl TryFrom<Cli> for Config {
             .flatten();
         let host = match (&cli.host, gateway) {
             (Some(host), _) => parse_host(host).ok_or_else(|| {
-                invalid("--host", format!("'{host}' is not an IP address or 'localhost'"))
+                invalid(
+                    "--host",
+                    format!("'{host}' is not an IP address or 'localhost'"),
+                )
             })?,
             (None, Some((Some(ip), _))) => ip,
             (None, _) => IpAddr::V4(Ipv4Addr::LOCALHOST),
         };
-        let port = cli.port.or(gateway.and_then(|(_, port)| port)).unwrap_or(DEFAULT_PORT);
+        let port = cli
+            .port
+            .or(gateway.and_then(|(_, port)| port))
+            .unwrap_or(DEFAULT_PORT);
 
         let services = match (&cli.services, &cli.ls_services) {
             (Some(list), _) => parse_services(list, "--services", None)?,
@@ -137,7 +146,11 @@ impl TryFrom<Cli> for Config {
 
         let external_host = match cli.ls_localstack_host.as_deref().map(str::trim) {
             Some(h) if !h.is_empty() => {
-                if h.contains(':') { h.to_owned() } else { format!("{h}:{port}") }
+                if h.contains(':') {
+                    h.to_owned()
+                } else {
+                    format!("{h}:{port}")
+                }
             }
             _ => format!("localhost:{port}"),
         };
@@ -145,7 +158,10 @@ impl TryFrom<Cli> for Config {
         let lambda_keepalive = match cli.ls_lambda_keepalive_ms.as_deref().map(str::trim) {
             None | Some("") => Duration::from_millis(600_000),
             Some(ms) => Duration::from_millis(ms.parse().map_err(|_| {
-                invalid("LAMBDA_KEEPALIVE_MS", format!("'{ms}' is not a number of milliseconds"))
+                invalid(
+                    "LAMBDA_KEEPALIVE_MS",
+                    format!("'{ms}' is not a number of milliseconds"),
+                )
             })?),
         };
 
@@ -159,8 +175,12 @@ impl TryFrom<Cli> for Config {
             external_host,
             lambda_keepalive,
             // LocalStack's default is to skip (is_env_not_false).
-            s3_skip_signature_validation: !localstack_false(cli.ls_s3_skip_signature_validation.as_deref()),
-            dynamodb_remove_expired_items: localstack_true(cli.ls_dynamodb_remove_expired_items.as_deref()),
+            s3_skip_signature_validation: !localstack_false(
+                cli.ls_s3_skip_signature_validation.as_deref(),
+            ),
+            dynamodb_remove_expired_items: localstack_true(
+                cli.ls_dynamodb_remove_expired_items.as_deref(),
+            ),
             warnings,
         })
     }
@@ -173,9 +193,12 @@ fn parse_host(host: &str) -> Option<IpAddr> {
     }
 }
 
+/// The host and port a `GATEWAY_LISTEN` entry names (either may be left out).
+type ListenParts = (Option<IpAddr>, Option<u16>);
+
 /// `GATEWAY_LISTEN=[host]:port[,…]`: the first entry is used; an empty host keeps the
 /// default host.
-fn parse_gateway_listen(value: &str) -> Result<Option<(Option<IpAddr>, Option<u16>)>, ConfigError> {
+fn parse_gateway_listen(value: &str) -> Result<Option<ListenParts>, ConfigError> {
     let Some(first) = value.split(',').map(str::trim).find(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -184,13 +207,19 @@ fn parse_gateway_listen(value: &str) -> Result<Option<(Option<IpAddr>, Option<u1
         _ => (first, None),
     };
     let port = port
-        .map(|p| p.parse::<u16>().map_err(|_| invalid("GATEWAY_LISTEN", format!("'{first}' has no valid port"))))
+        .map(|p| {
+            p.parse::<u16>()
+                .map_err(|_| invalid("GATEWAY_LISTEN", format!("'{first}' has no valid port")))
+        })
         .transpose()?;
     let host = if host.is_empty() {
         None
     } else {
         Some(parse_host(host).ok_or_else(|| {
-            invalid("GATEWAY_LISTEN", format!("'{host}' is not an IP address or 'localhost'"))
+            invalid(
+                "GATEWAY_LISTEN",
+                format!("'{host}' is not an IP address or 'localhost'"),
+            )
         })?)
     };
     Ok(Some((host, port)))
@@ -275,7 +304,10 @@ mod tests {
 
     #[test]
     fn flags_beat_gateway_listen() {
-        let cli = Cli { ls_gateway_listen: Some("0.0.0.0:5000,:443".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_gateway_listen: Some("0.0.0.0:5000,:443".into()),
+            ..Cli::default()
+        };
         let c = config(cli).unwrap();
         assert_eq!(c.listen, "0.0.0.0:5000".parse().unwrap());
         assert_eq!(c.local_endpoint_url(), "http://127.0.0.1:5000");
@@ -284,51 +316,96 @@ mod tests {
             port: Some(6000),
             ..Cli::default()
         };
-        assert_eq!(config(cli).unwrap().listen, "127.0.0.1:6000".parse().unwrap());
-        let cli = Cli { ls_gateway_listen: Some("nonsense:x".into()), ..Cli::default() };
+        assert_eq!(
+            config(cli).unwrap().listen,
+            "127.0.0.1:6000".parse().unwrap()
+        );
+        let cli = Cli {
+            ls_gateway_listen: Some("nonsense:x".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap_err().option, "GATEWAY_LISTEN");
     }
 
     #[test]
     fn services_flag_is_strict_and_localstack_variable_lenient() {
-        let cli = Cli { services: Some("s3, Logs".into()), ..Cli::default() };
+        let cli = Cli {
+            services: Some("s3, Logs".into()),
+            ..Cli::default()
+        };
         let c = config(cli).unwrap();
         assert_eq!(c.services, BTreeSet::from([ServiceId::S3, ServiceId::Logs]));
-        let cli = Cli { services: Some("s3,sqs".into()), ..Cli::default() };
+        let cli = Cli {
+            services: Some("s3,sqs".into()),
+            ..Cli::default()
+        };
         let err = config(cli).unwrap_err();
         assert_eq!(err.option, "--services");
         assert!(err.to_string().contains("unknown service 'sqs'"), "{err}");
-        let cli = Cli { ls_services: Some("dynamodb,sqs".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_services: Some("dynamodb,sqs".into()),
+            ..Cli::default()
+        };
         let c = config(cli).unwrap();
-        assert_eq!(c.services, BTreeSet::from([ServiceId::DynamoDb, ServiceId::DynamoDbStreams]));
+        assert_eq!(
+            c.services,
+            BTreeSet::from([ServiceId::DynamoDb, ServiceId::DynamoDbStreams])
+        );
         assert_eq!(c.warnings.len(), 1);
     }
 
     #[test]
     fn persistence_and_data_dir() {
-        let cli = Cli { ls_persistence: Some("1".into()), ..Cli::default() };
-        assert_eq!(config(cli).unwrap().data_dir, Some(PathBuf::from(LOCALSTACK_STATE_DIR)));
+        let cli = Cli {
+            ls_persistence: Some("1".into()),
+            ..Cli::default()
+        };
+        assert_eq!(
+            config(cli).unwrap().data_dir,
+            Some(PathBuf::from(LOCALSTACK_STATE_DIR))
+        );
         let cli = Cli {
             ls_persistence: Some("1".into()),
             ls_data_dir: Some("/tmp/x".into()),
             ..Cli::default()
         };
         assert_eq!(config(cli).unwrap().data_dir, Some(PathBuf::from("/tmp/x")));
-        let cli = Cli { ls_persistence: Some("0".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_persistence: Some("0".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap().data_dir, None);
     }
 
     #[test]
     fn log_precedence() {
-        let cli = Cli { ls_debug: Some("1".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_debug: Some("1".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap().log_filter, "warn,ruststack=debug");
-        let cli = Cli { ls_debug: Some("express:*".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_debug: Some("express:*".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap().log_filter, "warn,ruststack=info");
-        let cli = Cli { ls_log: Some("trace".into()), ls_debug: Some("1".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_log: Some("trace".into()),
+            ls_debug: Some("1".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap().log_filter, "warn,ruststack=trace");
-        let cli = Cli { log_level: Some(LogLevel::Error), ls_log: Some("trace".into()), ..Cli::default() };
+        let cli = Cli {
+            log_level: Some(LogLevel::Error),
+            ls_log: Some("trace".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap().log_filter, "warn,ruststack=error");
-        let cli = Cli { rust_log: Some("hyper=debug".into()), log_level: Some(LogLevel::Error), ..Cli::default() };
+        let cli = Cli {
+            rust_log: Some("hyper=debug".into()),
+            log_level: Some(LogLevel::Error),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap().log_filter, "hyper=debug");
     }
 
@@ -346,9 +423,15 @@ mod tests {
         assert_eq!(c.lambda_keepalive, Duration::ZERO);
         assert!(!c.s3_skip_signature_validation);
         assert!(c.dynamodb_remove_expired_items);
-        let cli = Cli { ls_lambda_keepalive_ms: Some("soon".into()), ..Cli::default() };
+        let cli = Cli {
+            ls_lambda_keepalive_ms: Some("soon".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap_err().option, "LAMBDA_KEEPALIVE_MS");
-        let cli = Cli { host: Some("example.com".into()), ..Cli::default() };
+        let cli = Cli {
+            host: Some("example.com".into()),
+            ..Cli::default()
+        };
         assert_eq!(config(cli).unwrap_err().option, "--host");
     }
 }

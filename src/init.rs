@@ -47,7 +47,9 @@ impl Stage {
 
     /// Parses a stage name as used in `/_localstack/init/<stage>` (any case).
     pub fn from_name(name: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.key().eq_ignore_ascii_case(name))
+        Stage::ALL
+            .into_iter()
+            .find(|s| s.key().eq_ignore_ascii_case(name))
     }
 }
 
@@ -102,7 +104,12 @@ impl InitHooks {
                 state: ScriptState::Unknown,
             }));
         }
-        Self { status: Mutex::new(Status { completed: [false; 4], scripts }) }
+        Self {
+            status: Mutex::new(Status {
+                completed: [false; 4],
+                scripts,
+            }),
+        }
     }
 
     /// Runs a stage's scripts one after another with `env` added to their environment.
@@ -126,14 +133,24 @@ impl InitHooks {
     /// `/_localstack/init`, or `/_localstack/init/<stage>` when `stage` is given.
     pub fn report(&self, stage: Option<Stage>) -> Value {
         let status = self.lock();
-        let scripts: Vec<&Script> =
-            status.scripts.iter().filter(|s| stage.is_none_or(|st| s.stage == st)).collect();
+        let scripts: Vec<&Script> = status
+            .scripts
+            .iter()
+            .filter(|s| stage.is_none_or(|st| s.stage == st))
+            .collect();
         match stage {
-            Some(stage) => json!({ "completed": status.completed[stage as usize], "scripts": scripts }),
+            Some(stage) => {
+                json!({ "completed": status.completed[stage as usize], "scripts": scripts })
+            }
             None => {
                 let completed: serde_json::Map<String, Value> = Stage::ALL
                     .iter()
-                    .map(|s| (s.key().to_owned(), Value::Bool(status.completed[*s as usize])))
+                    .map(|s| {
+                        (
+                            s.key().to_owned(),
+                            Value::Bool(status.completed[*s as usize]),
+                        )
+                    })
                     .collect();
                 json!({ "completed": completed, "scripts": scripts })
             }
@@ -148,20 +165,24 @@ impl InitHooks {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Status> {
         // A poisoned lock only means a panic elsewhere; the status itself is still valid.
-        self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 fn collect(base: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             collect(base, &path, out);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("sh" | "py")) {
-            if let Ok(relative) = path.strip_prefix(base) {
-                out.push(relative.to_string_lossy().into_owned());
-            }
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("sh" | "py"))
+            && let Ok(relative) = path.strip_prefix(base)
+        {
+            out.push(relative.to_string_lossy().into_owned());
         }
     }
 }
@@ -174,7 +195,9 @@ async fn run_script(stage: Stage, path: &Path, name: &str, env: &[(&str, String)
     } else {
         tokio::process::Command::new(path)
     };
-    command.envs(env.iter().map(|(k, v)| (*k, v.as_str()))).stdin(std::process::Stdio::null());
+    command
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdin(std::process::Stdio::null());
     tracing::info!(stage = stage.key(), script = name, "running init script");
     match command.output().await {
         Ok(output) => {
@@ -214,13 +237,21 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("out.txt");
         let ready = root.path().join("ready.d");
-        script(&ready.join("02-second.sh"), &format!("#!/bin/sh\necho second >> {}\n", out.display()));
+        script(
+            &ready.join("02-second.sh"),
+            &format!("#!/bin/sh\necho second >> {}\n", out.display()),
+        );
         script(&ready.join("01-fail.sh"), "#!/bin/sh\nexit 3\n");
-        script(&ready.join("00-dir/a.sh"), &format!("#!/bin/sh\necho \"$GREETING\" >> {}\n", out.display()));
+        script(
+            &ready.join("00-dir/a.sh"),
+            &format!("#!/bin/sh\necho \"$GREETING\" >> {}\n", out.display()),
+        );
         std::fs::write(ready.join("notes.txt"), "ignored").unwrap();
         let hooks = InitHooks::discover(root.path());
         assert_eq!(hooks.report(Some(Stage::Ready))["completed"], false);
-        hooks.run_stage(Stage::Ready, &[("GREETING", "hi".into())]).await;
+        hooks
+            .run_stage(Stage::Ready, &[("GREETING", "hi".into())])
+            .await;
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "hi\nsecond\n");
         let report = hooks.report(None);
         assert_eq!(report["completed"]["READY"], true);
@@ -229,7 +260,12 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["name"].as_str().unwrap().into(), s["state"].as_str().unwrap().into()))
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().into(),
+                    s["state"].as_str().unwrap().into(),
+                )
+            })
             .collect();
         assert_eq!(
             states,

@@ -40,7 +40,10 @@ pub async fn handle(app: &App, parts: &Parts, body: Body) -> Response {
     let path = parts.uri.path();
     let method = &parts.method;
     match (method, path) {
-        (&Method::GET | &Method::HEAD, "/health" | "/_localstack/health" | "/_ruststack/health") => {
+        (
+            &Method::GET | &Method::HEAD,
+            "/health" | "/_localstack/health" | "/_ruststack/health",
+        ) => {
             if method == Method::HEAD {
                 return status_only(StatusCode::OK);
             }
@@ -53,19 +56,28 @@ pub async fn handle(app: &App, parts: &Parts, body: Body) -> Response {
             if app.is_ready() {
                 json_response(StatusCode::OK, &json!({"status": "ready"}))
             } else {
-                json_response(StatusCode::SERVICE_UNAVAILABLE, &json!({"status": "starting"}))
+                json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &json!({"status": "starting"}),
+                )
             }
         }
         (&Method::GET, "/metrics") => {
             let mut resp = Response::new(Body::from(app.metrics.encode()));
-            resp.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::metrics::CONTENT_TYPE));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+            );
             resp
         }
         (&Method::GET, "/_localstack/info") => json_response(StatusCode::OK, &info(app)),
-        (&Method::GET, "/_localstack/init") => json_response(StatusCode::OK, &app.init.report(None)),
+        (&Method::GET, "/_localstack/init") => {
+            json_response(StatusCode::OK, &app.init.report(None))
+        }
         (&Method::GET, p) if p.starts_with("/_localstack/init/") => {
-            let name = p.trim_start_matches("/_localstack/init/").trim_end_matches('/');
+            let name = p
+                .trim_start_matches("/_localstack/init/")
+                .trim_end_matches('/');
             match Stage::from_name(name) {
                 Some(stage) => json_response(StatusCode::OK, &app.init.report(Some(stage))),
                 None => text_response(StatusCode::NOT_FOUND, format!("unknown stage {name}")),
@@ -75,12 +87,10 @@ pub async fn handle(app: &App, parts: &Parts, body: Body) -> Response {
             reset(app, parts.uri.query())
         }
         (&Method::GET, "/_ruststack/clock") => json_response(StatusCode::OK, &clock(app)),
-        (&Method::POST, "/_ruststack/clock") => {
-            match read_json(parts, body).await {
-                Ok(request) => move_clock(app, &request),
-                Err(resp) => resp,
-            }
-        }
+        (&Method::POST, "/_ruststack/clock") => match read_json(parts, body).await {
+            Ok(request) => move_clock(app, &request),
+            Err(resp) => resp,
+        },
         (_, p) if operation(p) != "unknown" => json_response(
             StatusCode::METHOD_NOT_ALLOWED,
             &json!({"error": format!("method {method} not allowed on {p}")}),
@@ -136,7 +146,11 @@ fn reset(app: &App, query: Option<&str>) -> Response {
         .map(|q| {
             form_urlencoded::parse(q.as_bytes())
                 .filter(|(k, _)| k == "service")
-                .flat_map(|(_, v)| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>())
+                .flat_map(|(_, v)| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .collect::<Vec<_>>()
+                })
                 .filter(|s| !s.is_empty())
                 .collect()
         })
@@ -193,7 +207,9 @@ fn move_clock(app: &App, request: &Value) -> Response {
             None => return bad("advance_seconds must be a number"),
         }
     } else if let Some(now) = object.get("now") {
-        let parsed = now.as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok());
+        let parsed = now
+            .as_str()
+            .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok());
         match parsed {
             Some(at) => app.clock.set(SystemTime::from(at)),
             None => return bad("now must be an RFC 3339 timestamp"),
@@ -221,23 +237,35 @@ fn rfc3339(t: SystemTime) -> String {
 async fn read_json(parts: &Parts, body: Body) -> Result<Value, Response> {
     let bytes: Bytes = collect_limited(body, content_length(&parts.headers), BODY_LIMIT)
         .await
-        .map_err(|e| json_response(StatusCode::PAYLOAD_TOO_LARGE, &json!({"error": e.to_string()})))?;
+        .map_err(|e| {
+            json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"error": e.to_string()}),
+            )
+        })?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        json_response(StatusCode::BAD_REQUEST, &json!({"error": format!("invalid JSON: {e}")}))
+        json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": format!("invalid JSON: {e}")}),
+        )
     })
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut resp = Response::new(Body::from(serde_json::to_vec(value).unwrap_or_default()));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
 fn text_response(status: StatusCode, text: String) -> Response {
     let mut resp = Response::new(Body::from(text));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     resp
 }
 

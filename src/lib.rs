@@ -2,12 +2,12 @@
 //! DynamoDB, Lambda, CloudWatch Logs and Fastly with the real clouds' wire formats.
 //!
 //! # Layout
-//! - [`cli`] / [`config`]: flags and variables → a validated [`Config`] (read nowhere else).
-//! - [`gateway`]: the one request handler; [`gateway::detect`] decides the service.
-//! - [`registry`]: builds the enabled services.
-//! - [`internal`]: `/_localstack/*`, `/_ruststack/*`, probes and metrics.
-//! - [`init`]: LocalStack-style init hooks.
-//! - [`metrics`]: Prometheus counters and histograms.
+//! - [`cli`] / [`config`] — flags and variables → a validated [`Config`] (read nowhere else).
+//! - [`gateway`] — the one request handler; [`gateway::detect`] decides the service.
+//! - [`registry`] — builds the enabled services.
+//! - [`internal`] — `/_localstack/*`, `/_ruststack/*`, probes and metrics.
+//! - [`init`] — LocalStack-style init hooks.
+//! - [`metrics`] — Prometheus counters and histograms.
 //!
 //! The server is a function of (listener, config, shutdown): [`run`]. Tests build the same
 //! router without a socket through [`gateway::App::router`].
@@ -66,7 +66,11 @@ pub async fn run(
     let local = listener.local_addr()?;
     let clock = Clock::new();
     let stores = Stores::open(config.data_dir.as_deref())?;
-    let registry = registry::build(&registry::Deps { config: &config, stores: &stores, clock: &clock });
+    let registry = registry::build(&registry::Deps {
+        config: &config,
+        stores: &stores,
+        clock: &clock,
+    });
     let hooks = InitHooks::discover(&config.init_dir);
     let endpoint = {
         let mut c = config.clone();
@@ -117,11 +121,16 @@ pub async fn run(
             server.abort();
         }
     }
-    if tokio::time::timeout(SHUTDOWN_HOOKS_TIMEOUT, app.init.run_stage(Stage::Shutdown, &hook_env))
-        .await
-        .is_err()
+    if tokio::time::timeout(
+        SHUTDOWN_HOOKS_TIMEOUT,
+        app.init.run_stage(Stage::Shutdown, &hook_env),
+    )
+    .await
+    .is_err()
     {
-        tracing::warn!("shutdown.d scripts still running after {SHUTDOWN_HOOKS_TIMEOUT:?}; exiting");
+        tracing::warn!(
+            "shutdown.d scripts still running after {SHUTDOWN_HOOKS_TIMEOUT:?}; exiting"
+        );
     }
     // Every acknowledged write is already committed; dropping the stores closes the database.
     drop(app);

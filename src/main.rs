@@ -12,11 +12,19 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
         Err(e) => {
             // One line naming the option, exit code 2 (clap's own usage text is omitted).
             let rendered = e.render().to_string();
-            return fail(rendered.lines().next().unwrap_or("error: invalid arguments"), 2);
+            return fail(
+                rendered
+                    .lines()
+                    .next()
+                    .unwrap_or("error: invalid arguments"),
+                2,
+            );
         }
     };
     let config = match Config::try_from(cli) {
@@ -28,7 +36,10 @@ fn main() -> ExitCode {
         tracing::warn!("{warning}");
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("error: cannot start the async runtime: {e}"), 1),
     };
@@ -68,7 +79,9 @@ async fn shutdown_signal() {
 fn init_logging(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_filter)
         .unwrap_or_else(|_| EnvFilter::new("warn,ruststack=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.init(),

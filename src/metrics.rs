@@ -42,17 +42,26 @@ impl Default for Metrics {
             "Time from receiving a request to its response head",
             latency.clone(),
         );
-        Self { registry, requests, latency }
+        Self {
+            registry,
+            requests,
+            latency,
+        }
     }
 }
 
 impl Metrics {
     /// Records one request.
     pub fn record(&self, service: &str, operation: &str, status: u16, elapsed: Duration) {
-        let labels =
-            Labels { service: service.to_owned(), operation: operation.to_owned(), status };
+        let labels = Labels {
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            status,
+        };
         self.requests.get_or_create(&labels).inc();
-        self.latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
+        self.latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
     }
 
     /// The OpenMetrics text exposition (which Prometheus scrapes natively).
@@ -79,7 +88,9 @@ mod tests {
         m.record("dynamodb", "GetItem", 400, Duration::from_micros(50));
         let text = m.encode();
         assert!(
-            text.contains(r#"ruststack_requests_total{service="s3",operation="ListBuckets",status="200"} 2"#),
+            text.contains(
+                r#"ruststack_requests_total{service="s3",operation="ListBuckets",status="200"} 2"#
+            ),
             "{text}"
         );
         assert!(text.contains(r#"ruststack_request_duration_seconds_count{service="dynamodb",operation="GetItem",status="400"} 1"#), "{text}");

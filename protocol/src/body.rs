@@ -45,7 +45,13 @@ pub async fn collect_limited(
 
 /// The `Content-Length` of a request head, if present and well-formed.
 pub fn content_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers.get(http::header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -60,13 +66,17 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_by_content_length_before_reading() {
-        let err = collect_limited(Body::from("x"), Some(10), 5).await.unwrap_err();
+        let err = collect_limited(Body::from("x"), Some(10), 5)
+            .await
+            .unwrap_err();
         assert!(matches!(err, BodyError::TooLarge { limit: 5 }));
     }
 
     #[tokio::test]
     async fn refuses_while_streaming() {
-        let err = collect_limited(Body::from("123456"), None, 5).await.unwrap_err();
+        let err = collect_limited(Body::from("123456"), None, 5)
+            .await
+            .unwrap_err();
         assert!(matches!(err, BodyError::TooLarge { limit: 5 }));
     }
 }

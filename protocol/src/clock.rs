@@ -43,9 +43,11 @@ impl Clock {
     /// Moves the clock by `millis` (negative moves it back).
     pub fn advance_millis(&self, millis: i64) {
         // fetch_update never fails with a closure that always returns Some.
-        let _ = self.offset_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
-            Some(o.saturating_add(millis))
-        });
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                Some(o.saturating_add(millis))
+            });
     }
 
     /// Sets the clock so that [`now`](Self::now) returns `at` (moving with real time after).
@@ -78,7 +80,11 @@ mod tests {
         let before = other.now_millis();
         clock.advance_millis(3_600_000);
         let after = other.now_millis();
-        assert!(after - before >= 3_600_000 && after - before < 3_700_000, "{}", after - before);
+        assert!(
+            after - before >= 3_600_000 && after - before < 3_700_000,
+            "{}",
+            after - before
+        );
         clock.reset();
         assert!(other.now_millis() - before < 100_000);
     }

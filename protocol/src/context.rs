@@ -49,9 +49,14 @@ impl RequestContext {
         access_key: Option<&str>,
         clock: Clock,
     ) -> Self {
-        let region = region.filter(|r| !r.is_empty()).unwrap_or(DEFAULT_REGION).to_owned();
-        let access_key =
-            access_key.filter(|k| !k.is_empty()).unwrap_or(DEFAULT_ACCESS_KEY).to_owned();
+        let region = region
+            .filter(|r| !r.is_empty())
+            .unwrap_or(DEFAULT_REGION)
+            .to_owned();
+        let access_key = access_key
+            .filter(|k| !k.is_empty())
+            .unwrap_or(DEFAULT_ACCESS_KEY)
+            .to_owned();
         let account_id = account_for_access_key(&access_key).to_owned();
         Self {
             request_id: RequestId::new(protocol),
@@ -96,14 +101,23 @@ mod tests {
     fn account_from_access_key() {
         assert_eq!(account_for_access_key("123456789012"), "123456789012");
         assert_eq!(account_for_access_key("test"), DEFAULT_ACCOUNT_ID);
-        assert_eq!(account_for_access_key("AKIAIOSFODNN7EXAMPLE"), DEFAULT_ACCOUNT_ID);
+        assert_eq!(
+            account_for_access_key("AKIAIOSFODNN7EXAMPLE"),
+            DEFAULT_ACCOUNT_ID
+        );
         assert_eq!(account_for_access_key("12345678901a"), DEFAULT_ACCOUNT_ID);
         assert_eq!(account_for_access_key("1234567890123"), DEFAULT_ACCOUNT_ID);
     }
 
     #[test]
     fn defaults_apply_to_missing_scope() {
-        let ctx = RequestContext::new(ServiceId::S3, Protocol::RestXml, None, Some(""), Clock::new());
+        let ctx = RequestContext::new(
+            ServiceId::S3,
+            Protocol::RestXml,
+            None,
+            Some(""),
+            Clock::new(),
+        );
         assert_eq!(ctx.region, DEFAULT_REGION);
         assert_eq!(ctx.access_key, DEFAULT_ACCESS_KEY);
         assert_eq!(ctx.account_id, DEFAULT_ACCOUNT_ID);

@@ -29,7 +29,13 @@ pub fn error_response(
 
 /// [`error_response`] for a request whose context is known.
 pub fn for_context(ctx: &RequestContext, err: &ServiceError) -> Response {
-    error_response(err, ctx.protocol, Some(ctx.service), &ctx.request_id, ctx.is_head)
+    error_response(
+        err,
+        ctx.protocol,
+        Some(ctx.service),
+        &ctx.request_id,
+        ctx.is_head,
+    )
 }
 
 /// Adds the protocol's request-id headers unless the service already set them:
@@ -37,16 +43,17 @@ pub fn for_context(ctx: &RequestContext, err: &ServiceError) -> Response {
 pub fn stamp(resp: &mut Response, protocol: Protocol, request_id: &RequestId) {
     let headers = resp.headers_mut();
     let ids: &[(&str, &str)] = match protocol {
-        Protocol::RestXml => {
-            &[("x-amz-request-id", request_id.as_str()), ("x-amz-id-2", request_id.host_id())]
-        }
+        Protocol::RestXml => &[
+            ("x-amz-request-id", request_id.as_str()),
+            ("x-amz-id-2", request_id.host_id()),
+        ],
         _ => &[("x-amzn-requestid", request_id.as_str())],
     };
     for (name, value) in ids {
-        if !headers.contains_key(*name) {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                headers.insert(*name, value);
-            }
+        if !headers.contains_key(*name)
+            && let Ok(value) = HeaderValue::from_str(value)
+        {
+            headers.insert(*name, value);
         }
     }
 }
@@ -140,7 +147,11 @@ mod tests {
             let err = unavailable(protocol, "x".into());
             let resp = error_response(&err, protocol, None, &id, false);
             assert_eq!(resp.status(), 501);
-            let header = if protocol == Protocol::RestXml { "x-amz-request-id" } else { "x-amzn-requestid" };
+            let header = if protocol == Protocol::RestXml {
+                "x-amz-request-id"
+            } else {
+                "x-amzn-requestid"
+            };
             assert_eq!(resp.headers()[header], id.as_str(), "{protocol:?}");
         }
     }
@@ -149,7 +160,8 @@ mod tests {
     fn stamp_keeps_ids_the_service_set() {
         let id = RequestId::new(Protocol::RestXml);
         let mut resp = Response::new(crate::Body::empty());
-        resp.headers_mut().insert("x-amz-request-id", HeaderValue::from_static("MINE"));
+        resp.headers_mut()
+            .insert("x-amz-request-id", HeaderValue::from_static("MINE"));
         stamp(&mut resp, Protocol::RestXml, &id);
         assert_eq!(resp.headers()["x-amz-request-id"], "MINE");
         assert_eq!(resp.headers()["x-amz-id-2"], id.host_id());

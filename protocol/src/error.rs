@@ -128,7 +128,11 @@ impl ServiceError {
 
     /// Client or server fault, from the status.
     pub fn fault(&self) -> Fault {
-        if self.0.status.is_server_error() { Fault::Server } else { Fault::Client }
+        if self.0.status.is_server_error() {
+            Fault::Server
+        } else {
+            Fault::Client
+        }
     }
 }
 
@@ -160,13 +164,22 @@ impl fmt::Debug for ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.0.code, self.0.status.as_u16(), self.0.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.0.code,
+            self.0.status.as_u16(),
+            self.0.message
+        )
     }
 }
 
 impl std::error::Error for ServiceError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+        self.0
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -182,6 +195,9 @@ mod tests {
         assert_eq!(e.fault(), Fault::Server);
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(std::error::Error::source(&e).is_some());
-        assert!(!e.to_string().contains("disk on fire"), "causes are never in the message");
+        assert!(
+            !e.to_string().contains("disk on fire"),
+            "causes are never in the message"
+        );
     }
 }

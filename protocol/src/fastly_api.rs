@@ -17,7 +17,10 @@ pub fn error_response(err: &ServiceError) -> Response {
     let bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = err.status();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     crate::envelope::add_error_headers(&mut resp, err);
     resp
 }

@@ -37,14 +37,22 @@ pub fn default_namespace(service: Option<ServiceId>) -> Option<&'static str> {
 
 /// Whether responses carry `x-amz-crc32` (DynamoDB's integrity header, checked by SDKs).
 fn sends_crc32(service: Option<ServiceId>) -> bool {
-    matches!(service, Some(ServiceId::DynamoDb | ServiceId::DynamoDbStreams))
+    matches!(
+        service,
+        Some(ServiceId::DynamoDb | ServiceId::DynamoDbStreams)
+    )
 }
 
 /// Serialises a successful output with status 200.
 pub fn response<T: Serialize>(ctx: &RequestContext, output: &T) -> Result<Response, ServiceError> {
-    let bytes = serde_json::to_vec(output)
-        .map_err(|e| ServiceError::internal("InternalFailure", e))?;
-    Ok(build(StatusCode::OK, ctx.protocol, Some(ctx.service), bytes))
+    let bytes =
+        serde_json::to_vec(output).map_err(|e| ServiceError::internal("InternalFailure", e))?;
+    Ok(build(
+        StatusCode::OK,
+        ctx.protocol,
+        Some(ctx.service),
+        bytes,
+    ))
 }
 
 /// Reads (up to `limit` bytes) and deserialises a request body. An empty body is `{}`.
@@ -53,10 +61,18 @@ pub async fn decode<T: DeserializeOwned>(req: Request, limit: usize) -> Result<T
     let bytes = collect_limited(req.into_body(), length, limit)
         .await
         .map_err(crate::envelope::body_error)?;
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &bytes
+    };
     serde_json::from_slice(bytes).map_err(|e| {
-        ServiceError::new(StatusCode::BAD_REQUEST, "SerializationException", e.to_string())
-            .with_namespace("com.amazon.coral.service")
+        ServiceError::new(
+            StatusCode::BAD_REQUEST,
+            "SerializationException",
+            e.to_string(),
+        )
+        .with_namespace("com.amazon.coral.service")
     })
 }
 
@@ -90,11 +106,19 @@ pub fn error_response(
     resp
 }
 
-fn build(status: StatusCode, protocol: Protocol, service: Option<ServiceId>, bytes: Vec<u8>) -> Response {
+fn build(
+    status: StatusCode,
+    protocol: Protocol,
+    service: Option<ServiceId>,
+    bytes: Vec<u8>,
+) -> Response {
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(protocol)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(protocol)),
+    );
     if sends_crc32(service) {
         headers.insert("x-amz-crc32", HeaderValue::from(crc32fast::hash(&bytes)));
     }
@@ -115,7 +139,10 @@ mod tests {
     #[test]
     fn target_splits_on_last_dot() {
         let mut h = HeaderMap::new();
-        h.insert("x-amz-target", HeaderValue::from_static("DynamoDB_20120810.PutItem"));
+        h.insert(
+            "x-amz-target",
+            HeaderValue::from_static("DynamoDB_20120810.PutItem"),
+        );
         assert_eq!(target(&h), Some(("DynamoDB_20120810", "PutItem")));
         h.insert("x-amz-target", HeaderValue::from_static("NoDot"));
         assert_eq!(target(&h), None);
@@ -133,8 +160,15 @@ mod tests {
         let resp = error_response(&err, Protocol::AwsJson1_0, Some(ServiceId::DynamoDb));
         assert_eq!(resp.status(), 400);
         assert_eq!(resp.headers()["content-type"], "application/x-amz-json-1.0");
-        assert_eq!(resp.headers()["x-amzn-errortype"], "ResourceNotFoundException");
-        let crc: u32 = resp.headers()["x-amz-crc32"].to_str().unwrap().parse().unwrap();
+        assert_eq!(
+            resp.headers()["x-amzn-errortype"],
+            "ResourceNotFoundException"
+        );
+        let crc: u32 = resp.headers()["x-amz-crc32"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(crc, crc32fast::hash(&bytes));
         assert_eq!(

@@ -2,18 +2,18 @@
 //! responses look, and nothing that knows what a service does.
 //!
 //! # Layout
-//! - [`service`]: the [`Service`](service::Service) trait (the gateway's only view of a
+//! - [`service`] — the [`Service`](service::Service) trait (the gateway's only view of a
 //!   service), [`ServiceId`](service::ServiceId) and [`Protocol`](service::Protocol).
-//! - [`context`]: [`RequestContext`](context::RequestContext), built once per request by the
+//! - [`context`] — [`RequestContext`](context::RequestContext), built once per request by the
 //!   gateway: request id, account, region, clock.
-//! - [`clock`]: the one clock every expiry reads; tests move it.
-//! - [`error`]: [`ServiceError`](error::ServiceError), the one error type on the wire.
-//! - [`envelope`]: serialises a `ServiceError` in the envelope of each protocol and stamps
+//! - [`clock`] — the one clock every expiry reads; tests move it.
+//! - [`error`] — [`ServiceError`](error::ServiceError), the one error type on the wire.
+//! - [`envelope`] — serialises a `ServiceError` in the envelope of each protocol and stamps
 //!   request-id headers on every response.
 //! - [`json`], [`rest_json`], [`rest_xml`], [`query`], [`fastly_api`]: per-protocol codecs.
 //! - [`sigv4`]: parses (does not verify) `Authorization` headers and presigned queries.
-//! - [`body`]: the streaming body type and size-limited collection.
-//! - [`request_id`]: request ids in each protocol's format.
+//! - [`body`] — the streaming body type and size-limited collection.
+//! - [`request_id`] — request ids in each protocol's format.
 //!
 //! # Invariants
 //! - Only this crate writes error envelopes; services return `ServiceError`.

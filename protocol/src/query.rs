@@ -32,7 +32,8 @@ pub fn error_response(err: &ServiceError, request_id: &RequestId) -> Response {
     doc.close("ErrorResponse");
     let mut resp = Response::new(Body::from(doc.finish()));
     *resp.status_mut() = err.status();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     crate::envelope::add_error_headers(&mut resp, err);
     resp
 }

@@ -24,9 +24,16 @@ impl RequestId {
         // S3's extended request id is an opaque base64 string; derive it from the same UUID.
         let mut host = Vec::with_capacity(48);
         for round in 0u8..3 {
-            host.extend(bytes.iter().map(|b| b.rotate_left(u32::from(round)) ^ round));
+            host.extend(
+                bytes
+                    .iter()
+                    .map(|b| b.rotate_left(u32::from(round)) ^ round),
+            );
         }
-        Self { id, host_id: base64(&host) }
+        Self {
+            id,
+            host_id: base64(&host),
+        }
     }
 
     /// The id as sent in the protocol's request-id header.
@@ -47,11 +54,14 @@ impl fmt::Display for RequestId {
 }
 
 fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -72,7 +82,11 @@ mod tests {
     fn s3_ids_are_sixteen_upper_hex() {
         let id = RequestId::new(Protocol::RestXml);
         assert_eq!(id.as_str().len(), 16);
-        assert!(id.as_str().chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(
+            id.as_str()
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
         assert_eq!(id.host_id().len(), 64);
     }
 

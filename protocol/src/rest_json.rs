@@ -23,7 +23,10 @@ pub fn error_response(err: &ServiceError) -> Response {
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = err.status();
     let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(code) = HeaderValue::from_str(err.code()) {
         headers.insert("x-amzn-errortype", code);
     }
@@ -46,7 +49,10 @@ mod tests {
         );
         let resp = error_response(&err);
         assert_eq!(resp.status(), 404);
-        assert_eq!(resp.headers()["x-amzn-errortype"], "ResourceNotFoundException");
+        assert_eq!(
+            resp.headers()["x-amzn-errortype"],
+            "ResourceNotFoundException"
+        );
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(
             std::str::from_utf8(&bytes).unwrap(),

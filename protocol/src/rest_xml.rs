@@ -12,8 +12,10 @@ pub fn error_response(err: &ServiceError, request_id: &RequestId, is_head: bool)
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = err.status();
     if !is_head {
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml"),
+        );
         let mut doc = XmlDoc::new();
         doc.open("Error", &[]);
         doc.text_element("Code", err.code());

@@ -88,10 +88,10 @@ pub const PRESIGN_QUERY_PARAMS: [&str; 8] = [
 
 /// Finds the signature of a request: the `Authorization` header first, then the query.
 pub fn parse(parts: &Parts) -> Option<Auth> {
-    if let Some(value) = parts.headers.get(http::header::AUTHORIZATION) {
-        if let Some(auth) = value.to_str().ok().and_then(parse_authorization) {
-            return Some(auth);
-        }
+    if let Some(value) = parts.headers.get(http::header::AUTHORIZATION)
+        && let Some(auth) = value.to_str().ok().and_then(parse_authorization)
+    {
+        return Some(auth);
     }
     parts.uri.query().and_then(parse_query)
 }
@@ -101,8 +101,10 @@ pub fn parse_authorization(value: &str) -> Option<Auth> {
     let value = value.trim();
     if let Some(rest) = value.strip_prefix("AWS ") {
         let (access_key, _signature) = rest.trim().split_once(':')?;
-        return (!access_key.is_empty())
-            .then(|| Auth::V2 { access_key: access_key.to_owned(), presigned: false });
+        return (!access_key.is_empty()).then(|| Auth::V2 {
+            access_key: access_key.to_owned(),
+            presigned: false,
+        });
     }
     let (algorithm, params) = value.split_once(char::is_whitespace)?;
     if !algorithm.starts_with("AWS4-") {
@@ -113,7 +115,10 @@ pub fn parse_authorization(value: &str) -> Option<Auth> {
         .filter_map(|p| p.trim().split_once('='))
         .find_map(|(k, v)| (k.trim() == "Credential").then_some(v.trim()))?;
     let scope = parse_credential(credential)?;
-    Some(Auth::V4 { scope, presigned: false })
+    Some(Auth::V4 {
+        scope,
+        presigned: false,
+    })
 }
 
 /// Parses a presigned query string (`X-Amz-Credential=…` or `AWSAccessKeyId=…`).
@@ -123,13 +128,19 @@ pub fn parse_query(query: &str) -> Option<Auth> {
         match key.as_ref() {
             "X-Amz-Credential" => {
                 let scope = parse_credential(&value)?;
-                return Some(Auth::V4 { scope, presigned: true });
+                return Some(Auth::V4 {
+                    scope,
+                    presigned: true,
+                });
             }
             "AWSAccessKeyId" if !value.is_empty() => v2_key = Some(value.into_owned()),
             _ => {}
         }
     }
-    v2_key.map(|access_key| Auth::V2 { access_key, presigned: true })
+    v2_key.map(|access_key| Auth::V2 {
+        access_key,
+        presigned: true,
+    })
 }
 
 /// Parses `<AKID>/<date>/<region>/<service>/aws4_request` (or the 4-part SigV4a form).
@@ -206,7 +217,13 @@ mod tests {
         assert_eq!(auth.region(), Some("us-west-2"));
         assert!(auth.is_presigned());
         let auth = parse_query("AWSAccessKeyId=AK&Signature=s&Expires=1").unwrap();
-        assert_eq!(auth, Auth::V2 { access_key: "AK".into(), presigned: true });
+        assert_eq!(
+            auth,
+            Auth::V2 {
+                access_key: "AK".into(),
+                presigned: true
+            }
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ impl XmlDoc {
         let mut writer = Writer::new(Vec::with_capacity(256));
         // Writing into a Vec cannot fail.
         let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        let _ = writer.get_mut().push(b'\n');
+        writer.get_mut().push(b'\n');
         Self { writer }
     }
 
@@ -39,7 +39,9 @@ impl XmlDoc {
         self.open(name, &[]);
         // Only `<`, `>` and `&` are escaped in text, as AWS does (quotes stay literal).
         let escaped = quick_xml::escape::partial_escape(text);
-        let _ = self.writer.write_event(Event::Text(BytesText::from_escaped(escaped)));
+        let _ = self
+            .writer
+            .write_event(Event::Text(BytesText::from_escaped(escaped)));
         self.close(name)
     }
 

@@ -86,29 +86,39 @@ pub fn detect(parts: &Parts, auth: Option<&Auth>) -> Route {
 
     // 1. data-plane hosts
     if let Some(host) = host {
-        if let Some((url_id, rest)) = host.split_once(".lambda-url.") {
-            if !url_id.is_empty() && !url_id.contains('.') {
-                let region = rest.split('.').next().filter(|r| looks_like_region(r));
-                return service_route(
-                    ServiceId::Lambda,
-                    Endpoint::LambdaUrl { url_id: url_id.to_owned() },
-                    region,
-                );
-            }
+        if let Some((url_id, rest)) = host.split_once(".lambda-url.")
+            && !url_id.is_empty()
+            && !url_id.contains('.')
+        {
+            let region = rest.split('.').next().filter(|r| looks_like_region(r));
+            return service_route(
+                ServiceId::Lambda,
+                Endpoint::LambdaUrl {
+                    url_id: url_id.to_owned(),
+                },
+                region,
+            );
         }
-        if let Some((name, _)) = host.split_once(".edgecompute.") {
-            if !name.is_empty() && !name.contains('.') {
-                return service_route(
-                    ServiceId::Fastly,
-                    Endpoint::FastlyCompute { service: name.to_owned() },
-                    None,
-                );
-            }
+        if let Some((name, _)) = host.split_once(".edgecompute.")
+            && !name.is_empty()
+            && !name.contains('.')
+        {
+            return service_route(
+                ServiceId::Fastly,
+                Endpoint::FastlyCompute {
+                    service: name.to_owned(),
+                },
+                None,
+            );
         }
     }
 
     // 2. X-Amz-Target
-    if let Some(target) = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+    if let Some(target) = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+    {
         let prefix = target.split_once('.').map_or(target, |(p, _)| p);
         let service = match prefix {
             "DynamoDB_20120810" => Some(ServiceId::DynamoDb),
@@ -118,7 +128,10 @@ pub fn detect(parts: &Parts, auth: Option<&Auth>) -> Route {
         };
         return match service {
             Some(service) => service_route(service, Endpoint::Api, None),
-            None => Route::Unsupported { name: prefix.to_owned(), protocol: guess_protocol(parts) },
+            None => Route::Unsupported {
+                name: prefix.to_owned(),
+                protocol: guess_protocol(parts),
+            },
         };
     }
 
@@ -129,16 +142,20 @@ pub fn detect(parts: &Parts, auth: Option<&Auth>) -> Route {
             "lambda" => service_route(ServiceId::Lambda, Endpoint::Api, None),
             "logs" => service_route(ServiceId::Logs, Endpoint::Api, None),
             "dynamodb" => service_route(ServiceId::DynamoDb, Endpoint::Api, None),
-            other => Route::Unsupported { name: other.to_owned(), protocol: guess_protocol(parts) },
+            other => Route::Unsupported {
+                name: other.to_owned(),
+                protocol: guess_protocol(parts),
+            },
         };
     }
 
     // 4. Lambda REST paths
     let mut segments = path.trim_start_matches('/').split('/');
-    if let (Some(date), Some(resource)) = (segments.next(), segments.next()) {
-        if is_api_date(date) && LAMBDA_RESOURCES.contains(&resource) {
-            return service_route(ServiceId::Lambda, Endpoint::Api, None);
-        }
+    if let (Some(date), Some(resource)) = (segments.next(), segments.next())
+        && is_api_date(date)
+        && LAMBDA_RESOURCES.contains(&resource)
+    {
+        return service_route(ServiceId::Lambda, Endpoint::Api, None);
     }
 
     // 5. Fastly management API
@@ -169,27 +186,41 @@ pub fn detect(parts: &Parts, auth: Option<&Auth>) -> Route {
 }
 
 fn service_route(service: ServiceId, endpoint: Endpoint, host_region: Option<&str>) -> Route {
-    Route::Service { service, endpoint, host_region: host_region.map(str::to_owned) }
+    Route::Service {
+        service,
+        endpoint,
+        host_region: host_region.map(str::to_owned),
+    }
 }
 
 /// S3 with the bucket taken from the host when it is virtual-hosted:
 /// `<bucket>.s3.<anything>` (the last `.s3.` wins, bucket names may contain dots, as in
 /// LocalStack) or `<bucket>.localhost`.
 fn s3_route(host: Option<&str>) -> Route {
-    let Some(host) = host else { return service_route(ServiceId::S3, Endpoint::Api, None) };
+    let Some(host) = host else {
+        return service_route(ServiceId::S3, Endpoint::Api, None);
+    };
     if let Some(idx) = host.rfind(".s3.") {
         let bucket = &host[..idx];
-        let region = host[idx + 4..].split('.').next().filter(|r| looks_like_region(r));
+        let region = host[idx + 4..]
+            .split('.')
+            .next()
+            .filter(|r| looks_like_region(r));
         if !bucket.is_empty() {
-            let endpoint = Endpoint::S3VirtualHost { bucket: bucket.to_owned() };
+            let endpoint = Endpoint::S3VirtualHost {
+                bucket: bucket.to_owned(),
+            };
             return service_route(ServiceId::S3, endpoint, region);
         }
     }
-    if let Some(bucket) = host.strip_suffix(".localhost") {
-        if !bucket.is_empty() && !bucket.contains('.') {
-            let endpoint = Endpoint::S3VirtualHost { bucket: bucket.to_owned() };
-            return service_route(ServiceId::S3, endpoint, None);
-        }
+    if let Some(bucket) = host.strip_suffix(".localhost")
+        && !bucket.is_empty()
+        && !bucket.contains('.')
+    {
+        let endpoint = Endpoint::S3VirtualHost {
+            bucket: bucket.to_owned(),
+        };
+        return service_route(ServiceId::S3, endpoint, None);
     }
     service_route(ServiceId::S3, Endpoint::Api, None)
 }
@@ -213,19 +244,31 @@ fn host_name(parts: &Parts) -> Option<&str> {
 fn is_api_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 /// An AWS region label such as `us-east-1`, `eu-central-2`, `us-gov-west-1`.
 fn looks_like_region(s: &str) -> bool {
     let mut parts = s.split('-');
-    let Some(first) = parts.next() else { return false };
+    let Some(first) = parts.next() else {
+        return false;
+    };
     let rest: Vec<&str> = parts.collect();
     first.len() == 2
         && first.bytes().all(|b| b.is_ascii_lowercase())
         && rest.len() >= 2
-        && rest.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        && rest[..rest.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && rest
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && rest[..rest.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 /// The protocol a client of an unknown service speaks, from its content type and query.
@@ -240,7 +283,10 @@ fn guess_protocol(parts: &Parts) -> Protocol {
     } else if content_type.starts_with("application/x-amz-json-1.0") {
         Protocol::AwsJson1_0
     } else if content_type.starts_with("application/x-www-form-urlencoded")
-        || parts.uri.query().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("Action=")))
+        || parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|kv| kv.starts_with("Action=")))
     {
         Protocol::Query
     } else if parts.headers.contains_key("x-amz-target") {
@@ -253,7 +299,8 @@ fn guess_protocol(parts: &Parts) -> Protocol {
 /// Whether the query string carries a presigned-URL parameter.
 pub fn has_presign_query(parts: &Parts) -> bool {
     parts.uri.query().is_some_and(|q| {
-        q.split('&').any(|kv| PRESIGN_QUERY_PARAMS.contains(&kv.split('=').next().unwrap_or_default()))
+        q.split('&')
+            .any(|kv| PRESIGN_QUERY_PARAMS.contains(&kv.split('=').next().unwrap_or_default()))
     })
 }
 
@@ -273,13 +320,19 @@ mod tests {
     }
 
     fn api(service: ServiceId) -> Route {
-        Route::Service { service, endpoint: Endpoint::Api, host_region: None }
+        Route::Service {
+            service,
+            endpoint: Endpoint::Api,
+            host_region: None,
+        }
     }
 
     fn vhost(bucket: &str, region: Option<&str>) -> Route {
         Route::Service {
             service: ServiceId::S3,
-            endpoint: Endpoint::S3VirtualHost { bucket: bucket.into() },
+            endpoint: Endpoint::S3VirtualHost {
+                bucket: bucket.into(),
+            },
             host_region: region.map(Into::into),
         }
     }
@@ -295,82 +348,316 @@ mod tests {
     fn detection_table() {
         let h = "localhost:4566";
         let (s3, ddb, lambda, sqs) = (sig("s3"), sig("dynamodb"), sig("lambda"), sig("sqs"));
-        let cases: Vec<(&str, &str, Vec<(&str, &str)>, Route)> = vec![
+        type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, Route);
+        let cases: Vec<Case<'_>> = vec![
             // internal
             ("GET", "/_localstack/health", vec![], Route::Internal),
-            ("POST", "/_ruststack/state/reset?service=s3", vec![], Route::Internal),
+            (
+                "POST",
+                "/_ruststack/state/reset?service=s3",
+                vec![],
+                Route::Internal,
+            ),
             ("GET", "/health", vec![("host", h)], Route::Internal),
             ("GET", "/metrics", vec![], Route::Internal),
             // a signed request for /health is ListObjects on bucket "health"
-            ("GET", "/health", vec![("authorization", &s3)], api(ServiceId::S3)),
+            (
+                "GET",
+                "/health",
+                vec![("authorization", &s3)],
+                api(ServiceId::S3),
+            ),
             // X-Amz-Target
-            ("POST", "/", vec![("x-amz-target", "DynamoDB_20120810.ListTables"), ("authorization", &ddb)], api(ServiceId::DynamoDb)),
-            ("POST", "/", vec![("x-amz-target", "DynamoDBStreams_20120810.ListStreams"), ("authorization", &ddb)], api(ServiceId::DynamoDbStreams)),
-            ("POST", "/", vec![("x-amz-target", "Logs_20140328.PutLogEvents")], api(ServiceId::Logs)),
-            ("POST", "/", vec![("x-amz-target", "AmazonSQS.SendMessage"), ("content-type", "application/x-amz-json-1.0")],
-                Route::Unsupported { name: "AmazonSQS".into(), protocol: Protocol::AwsJson1_0 }),
-            ("POST", "/", vec![("x-amz-target", "Kinesis_20131202.ListStreams"), ("content-type", "application/x-amz-json-1.1")],
-                Route::Unsupported { name: "Kinesis_20131202".into(), protocol: Protocol::AwsJson1_1 }),
+            (
+                "POST",
+                "/",
+                vec![
+                    ("x-amz-target", "DynamoDB_20120810.ListTables"),
+                    ("authorization", &ddb),
+                ],
+                api(ServiceId::DynamoDb),
+            ),
+            (
+                "POST",
+                "/",
+                vec![
+                    ("x-amz-target", "DynamoDBStreams_20120810.ListStreams"),
+                    ("authorization", &ddb),
+                ],
+                api(ServiceId::DynamoDbStreams),
+            ),
+            (
+                "POST",
+                "/",
+                vec![("x-amz-target", "Logs_20140328.PutLogEvents")],
+                api(ServiceId::Logs),
+            ),
+            (
+                "POST",
+                "/",
+                vec![
+                    ("x-amz-target", "AmazonSQS.SendMessage"),
+                    ("content-type", "application/x-amz-json-1.0"),
+                ],
+                Route::Unsupported {
+                    name: "AmazonSQS".into(),
+                    protocol: Protocol::AwsJson1_0,
+                },
+            ),
+            (
+                "POST",
+                "/",
+                vec![
+                    ("x-amz-target", "Kinesis_20131202.ListStreams"),
+                    ("content-type", "application/x-amz-json-1.1"),
+                ],
+                Route::Unsupported {
+                    name: "Kinesis_20131202".into(),
+                    protocol: Protocol::AwsJson1_1,
+                },
+            ),
             // signing name
             ("GET", "/", vec![("authorization", &s3)], api(ServiceId::S3)),
-            ("GET", "/2015-03-31/functions/", vec![("authorization", &lambda)], api(ServiceId::Lambda)),
-            ("POST", "/", vec![("authorization", &sqs), ("content-type", "application/x-www-form-urlencoded")],
-                Route::Unsupported { name: "sqs".into(), protocol: Protocol::Query }),
-            ("GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20240101%2Fus-east-1%2Fs3%2Faws4_request", vec![], api(ServiceId::S3)),
-            ("GET", "/?Action=GetCallerIdentity&X-Amz-Credential=test%2F20240101%2Fus-east-1%2Fsts%2Faws4_request", vec![],
-                Route::Unsupported { name: "sts".into(), protocol: Protocol::Query }),
+            (
+                "GET",
+                "/2015-03-31/functions/",
+                vec![("authorization", &lambda)],
+                api(ServiceId::Lambda),
+            ),
+            (
+                "POST",
+                "/",
+                vec![
+                    ("authorization", &sqs),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                Route::Unsupported {
+                    name: "sqs".into(),
+                    protocol: Protocol::Query,
+                },
+            ),
+            (
+                "GET",
+                "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20240101%2Fus-east-1%2Fs3%2Faws4_request",
+                vec![],
+                api(ServiceId::S3),
+            ),
+            (
+                "GET",
+                "/?Action=GetCallerIdentity&X-Amz-Credential=test%2F20240101%2Fus-east-1%2Fsts%2Faws4_request",
+                vec![],
+                Route::Unsupported {
+                    name: "sts".into(),
+                    protocol: Protocol::Query,
+                },
+            ),
             // lambda paths, unsigned
-            ("POST", "/2015-03-31/functions/f/invocations", vec![], api(ServiceId::Lambda)),
-            ("GET", "/2021-10-31/functions/f/url", vec![], api(ServiceId::Lambda)),
+            (
+                "POST",
+                "/2015-03-31/functions/f/invocations",
+                vec![],
+                api(ServiceId::Lambda),
+            ),
+            (
+                "GET",
+                "/2021-10-31/functions/f/url",
+                vec![],
+                api(ServiceId::Lambda),
+            ),
             ("GET", "/2018-10-31/layers", vec![], api(ServiceId::Lambda)),
-            ("GET", "/2015-03-31/event-source-mappings/", vec![], api(ServiceId::Lambda)),
-            ("GET", "/2017-03-31/tags/arn", vec![], api(ServiceId::Lambda)),
+            (
+                "GET",
+                "/2015-03-31/event-source-mappings/",
+                vec![],
+                api(ServiceId::Lambda),
+            ),
+            (
+                "GET",
+                "/2017-03-31/tags/arn",
+                vec![],
+                api(ServiceId::Lambda),
+            ),
             ("GET", "/2015-03-31/not-lambda", vec![], api(ServiceId::S3)),
             // fastly
-            ("GET", "/resources/stores/kv", vec![("fastly-key", "t")], api(ServiceId::Fastly)),
-            ("POST", "/resources/stores/config", vec![], api(ServiceId::Fastly)),
-            ("GET", "/realms/fastly/.well-known/openid-configuration", vec![], api(ServiceId::Fastly)),
-            ("GET", "/anything", vec![("fastly-key", "t")], api(ServiceId::Fastly)),
+            (
+                "GET",
+                "/resources/stores/kv",
+                vec![("fastly-key", "t")],
+                api(ServiceId::Fastly),
+            ),
+            (
+                "POST",
+                "/resources/stores/config",
+                vec![],
+                api(ServiceId::Fastly),
+            ),
+            (
+                "GET",
+                "/realms/fastly/.well-known/openid-configuration",
+                vec![],
+                api(ServiceId::Fastly),
+            ),
+            (
+                "GET",
+                "/anything",
+                vec![("fastly-key", "t")],
+                api(ServiceId::Fastly),
+            ),
             // hosts
-            ("GET", "/key", vec![("host", "mybucket.s3.localhost.localstack.cloud:4566")], vhost("mybucket", None)),
-            ("GET", "/key", vec![("host", "my.dotted.bucket.s3.eu-west-1.amazonaws.com")], vhost("my.dotted.bucket", Some("eu-west-1"))),
-            ("PUT", "/key", vec![("host", "mybucket.s3.localhost.localstack.cloud:4566"), ("authorization", &s3)], vhost("mybucket", None)),
-            ("GET", "/", vec![("host", "mybucket.localhost:4566")], vhost("mybucket", None)),
-            ("GET", "/b", vec![("host", "s3.localhost.localstack.cloud:4566")], api(ServiceId::S3)),
-            ("GET", "/b", vec![("host", "localhost.localstack.cloud:4566")], api(ServiceId::S3)),
-            ("GET", "/", vec![("host", "abc123.lambda-url.us-east-1.localhost:4566")],
-                Route::Service { service: ServiceId::Lambda, endpoint: Endpoint::LambdaUrl { url_id: "abc123".into() }, host_region: Some("us-east-1".into()) }),
-            ("POST", "/2015-03-31/functions", vec![("host", "abc123.lambda-url.us-east-1.localhost"), ("x-amz-target", "DynamoDB_20120810.ListTables")],
-                Route::Service { service: ServiceId::Lambda, endpoint: Endpoint::LambdaUrl { url_id: "abc123".into() }, host_region: Some("us-east-1".into()) }),
-            ("GET", "/x", vec![("host", "my-app.edgecompute.localhost:4566")],
-                Route::Service { service: ServiceId::Fastly, endpoint: Endpoint::FastlyCompute { service: "my-app".into() }, host_region: None }),
-            ("POST", "/", vec![("host", "dynamodb.us-east-1.localhost")], api(ServiceId::DynamoDb)),
-            ("POST", "/", vec![("host", "streams.dynamodb.us-east-1.amazonaws.com")], api(ServiceId::DynamoDbStreams)),
-            ("POST", "/", vec![("host", "logs.us-east-1.amazonaws.com")], api(ServiceId::Logs)),
+            (
+                "GET",
+                "/key",
+                vec![("host", "mybucket.s3.localhost.localstack.cloud:4566")],
+                vhost("mybucket", None),
+            ),
+            (
+                "GET",
+                "/key",
+                vec![("host", "my.dotted.bucket.s3.eu-west-1.amazonaws.com")],
+                vhost("my.dotted.bucket", Some("eu-west-1")),
+            ),
+            (
+                "PUT",
+                "/key",
+                vec![
+                    ("host", "mybucket.s3.localhost.localstack.cloud:4566"),
+                    ("authorization", &s3),
+                ],
+                vhost("mybucket", None),
+            ),
+            (
+                "GET",
+                "/",
+                vec![("host", "mybucket.localhost:4566")],
+                vhost("mybucket", None),
+            ),
+            (
+                "GET",
+                "/b",
+                vec![("host", "s3.localhost.localstack.cloud:4566")],
+                api(ServiceId::S3),
+            ),
+            (
+                "GET",
+                "/b",
+                vec![("host", "localhost.localstack.cloud:4566")],
+                api(ServiceId::S3),
+            ),
+            (
+                "GET",
+                "/",
+                vec![("host", "abc123.lambda-url.us-east-1.localhost:4566")],
+                Route::Service {
+                    service: ServiceId::Lambda,
+                    endpoint: Endpoint::LambdaUrl {
+                        url_id: "abc123".into(),
+                    },
+                    host_region: Some("us-east-1".into()),
+                },
+            ),
+            (
+                "POST",
+                "/2015-03-31/functions",
+                vec![
+                    ("host", "abc123.lambda-url.us-east-1.localhost"),
+                    ("x-amz-target", "DynamoDB_20120810.ListTables"),
+                ],
+                Route::Service {
+                    service: ServiceId::Lambda,
+                    endpoint: Endpoint::LambdaUrl {
+                        url_id: "abc123".into(),
+                    },
+                    host_region: Some("us-east-1".into()),
+                },
+            ),
+            (
+                "GET",
+                "/x",
+                vec![("host", "my-app.edgecompute.localhost:4566")],
+                Route::Service {
+                    service: ServiceId::Fastly,
+                    endpoint: Endpoint::FastlyCompute {
+                        service: "my-app".into(),
+                    },
+                    host_region: None,
+                },
+            ),
+            (
+                "POST",
+                "/",
+                vec![("host", "dynamodb.us-east-1.localhost")],
+                api(ServiceId::DynamoDb),
+            ),
+            (
+                "POST",
+                "/",
+                vec![("host", "streams.dynamodb.us-east-1.amazonaws.com")],
+                api(ServiceId::DynamoDbStreams),
+            ),
+            (
+                "POST",
+                "/",
+                vec![("host", "logs.us-east-1.amazonaws.com")],
+                api(ServiceId::Logs),
+            ),
             // fallback
             ("GET", "/bucket/key", vec![("host", h)], api(ServiceId::S3)),
             ("PUT", "/bucket", vec![], api(ServiceId::S3)),
-            ("GET", "/", vec![("authorization", "AWS test:sig")], api(ServiceId::S3)),
-            ("GET", "/", vec![("authorization", "garbage")], api(ServiceId::S3)),
+            (
+                "GET",
+                "/",
+                vec![("authorization", "AWS test:sig")],
+                api(ServiceId::S3),
+            ),
+            (
+                "GET",
+                "/",
+                vec![("authorization", "garbage")],
+                api(ServiceId::S3),
+            ),
         ];
         for (method, uri, headers, expected) in cases {
-            assert_eq!(route(method, uri, &headers), expected, "{method} {uri} {headers:?}");
+            assert_eq!(
+                route(method, uri, &headers),
+                expected,
+                "{method} {uri} {headers:?}"
+            );
         }
     }
 
     #[test]
     fn region_labels() {
-        for r in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+        for r in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(looks_like_region(r), "{r}");
         }
-        for r in ["localhost", "s3", "us-east", "us-east-x", "USA-east-1", "", "u-e-1"] {
+        for r in [
+            "localhost",
+            "s3",
+            "us-east",
+            "us-east-x",
+            "USA-east-1",
+            "",
+            "u-e-1",
+        ] {
             assert!(!looks_like_region(r), "{r}");
         }
     }
 
     #[test]
     fn host_parsing() {
-        let parts = |h: &str| http::Request::builder().header("host", h).body(()).unwrap().into_parts().0;
+        let parts = |h: &str| {
+            http::Request::builder()
+                .header("host", h)
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
         assert_eq!(host_name(&parts("a.b:4566")), Some("a.b"));
         assert_eq!(host_name(&parts("a.b")), Some("a.b"));
         assert_eq!(host_name(&parts("[::1]:4566")), Some("[::1]"));

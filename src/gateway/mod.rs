@@ -17,7 +17,9 @@ use futures_util::FutureExt;
 use http::Method;
 use ruststack_protocol::request_id::RequestId;
 use ruststack_protocol::sigv4::{self, AcceptAll, Verifier};
-use ruststack_protocol::{Body, Clock, RequestContext, Response, ServiceError, ServiceId, envelope};
+use ruststack_protocol::{
+    Body, Clock, RequestContext, Response, ServiceError, ServiceId, envelope,
+};
 use tracing::Instrument;
 
 use crate::config::Config;
@@ -52,7 +54,10 @@ impl App {
             init,
             started: Instant::now(),
             session_id: uuid::Uuid::new_v4().to_string(),
-            machine_id: format!("ruststack-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            machine_id: format!(
+                "ruststack-{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..12]
+            ),
             verifier: Box::new(AcceptAll),
             ready: AtomicBool::new(false),
         })
@@ -90,8 +95,14 @@ async fn handle(State(app): State<Arc<App>>, req: http::Request<Body>) -> Respon
             let resp = internal::handle(&app, &parts, body).await;
             let operation = internal::operation(parts.uri.path());
             let status = resp.status().as_u16();
-            app.metrics.record("internal", operation, status, started.elapsed());
-            tracing::debug!(operation, status, path = parts.uri.path(), "internal request");
+            app.metrics
+                .record("internal", operation, status, started.elapsed());
+            tracing::debug!(
+                operation,
+                status,
+                path = parts.uri.path(),
+                "internal request"
+            );
             resp
         }
         Route::Unsupported { name, protocol } => {
@@ -106,15 +117,23 @@ async fn handle(State(app): State<Arc<App>>, req: http::Request<Body>) -> Respon
             let resp = envelope::error_response(&err, protocol, None, &request_id, is_head);
             let status = resp.status().as_u16();
             let elapsed = started.elapsed();
-            app.metrics.record("unsupported", "unknown", status, elapsed);
+            app.metrics
+                .record("unsupported", "unknown", status, elapsed);
             tracing::info!(
                 request_id = %request_id, service = %name, operation = "unknown", status,
                 latency_ms = elapsed.as_secs_f64() * 1000.0, "request"
             );
             resp
         }
-        Route::Service { service, endpoint, host_region } => {
-            let region = auth.as_ref().and_then(|a| a.region()).or(host_region.as_deref());
+        Route::Service {
+            service,
+            endpoint,
+            host_region,
+        } => {
+            let region = auth
+                .as_ref()
+                .and_then(|a| a.region())
+                .or(host_region.as_deref());
             let mut ctx = RequestContext::new(
                 service,
                 service.protocol(),
@@ -129,7 +148,9 @@ async fn handle(State(app): State<Arc<App>>, req: http::Request<Body>) -> Respon
                 request_id = %ctx.request_id,
                 service = service.name(),
             );
-            let result = dispatch(&app, &ctx, parts, auth.as_ref(), body).instrument(span).await;
+            let result = dispatch(&app, &ctx, parts, auth.as_ref(), body)
+                .instrument(span)
+                .await;
             let mut resp = match result {
                 Ok(resp) => resp,
                 Err(err) => {
@@ -142,7 +163,8 @@ async fn handle(State(app): State<Arc<App>>, req: http::Request<Body>) -> Respon
             let status = resp.status().as_u16();
             let elapsed = started.elapsed();
             let operation = ctx.operation().unwrap_or("unknown");
-            app.metrics.record(service.name(), operation, status, elapsed);
+            app.metrics
+                .record(service.name(), operation, status, elapsed);
             tracing::info!(
                 request_id = %ctx.request_id, service = service.name(), operation, status,
                 latency_ms = elapsed.as_secs_f64() * 1000.0, "request"
@@ -160,7 +182,8 @@ async fn dispatch(
     body: Body,
 ) -> Result<Response, ServiceError> {
     let service = ctx.service;
-    if let Some(op) = ruststack_protocol::json::target(&parts.headers).map(|(_, op)| op.to_owned()) {
+    if let Some(op) = ruststack_protocol::json::target(&parts.headers).map(|(_, op)| op.to_owned())
+    {
         // Known before the service decodes anything, so even a rejected request is labelled.
         ctx.set_operation(op);
     }
@@ -180,7 +203,10 @@ async fn dispatch(
         ));
     };
     let req = http::Request::from_parts(parts, body);
-    match AssertUnwindSafe(handler.call(ctx, req)).catch_unwind().await {
+    match AssertUnwindSafe(handler.call(ctx, req))
+        .catch_unwind()
+        .await
+    {
         Ok(result) => result,
         Err(panic) => {
             let message = panic
@@ -189,7 +215,10 @@ async fn dispatch(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "non-string panic payload".to_owned());
             tracing::error!(request_id = %ctx.request_id, panic = %message, "service panicked (a bug)");
-            Err(ServiceError::internal(envelope::internal_error_code(service), message))
+            Err(ServiceError::internal(
+                envelope::internal_error_code(service),
+                message,
+            ))
         }
     }
 }

@@ -57,14 +57,26 @@ impl Batch {
     }
 
     /// Adds a put.
-    pub fn put(&mut self, table: Table, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> &mut Self {
-        self.ops.push(Op::Put { table, key: key.into(), value: value.into() });
+    pub fn put(
+        &mut self,
+        table: Table,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+    ) -> &mut Self {
+        self.ops.push(Op::Put {
+            table,
+            key: key.into(),
+            value: value.into(),
+        });
         self
     }
 
     /// Adds a delete.
     pub fn delete(&mut self, table: Table, key: impl Into<Vec<u8>>) -> &mut Self {
-        self.ops.push(Op::Delete { table, key: key.into() });
+        self.ops.push(Op::Delete {
+            table,
+            key: key.into(),
+        });
         self
     }
 

@@ -29,8 +29,10 @@ impl BlobId {
     /// Parses an id read back from storage; `None` unless it is a well-formed id (so it can
     /// never name a path outside the store).
     pub fn parse(s: &str) -> Option<Self> {
-        (s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-            .then(|| Self(s.to_owned()))
+        (s.len() == 32
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .then(|| Self(s.to_owned()))
     }
 
     /// The id as stored in table rows.
@@ -63,14 +65,24 @@ impl BlobStore {
         for entry in std::fs::read_dir(root.join(TMP))? {
             std::fs::remove_file(entry?.path())?;
         }
-        Ok(Self { root: root.to_owned(), durable: true, _temp: None })
+        Ok(Self {
+            root: root.to_owned(),
+            durable: true,
+            _temp: None,
+        })
     }
 
     /// A store in a fresh temporary directory, removed when the last clone is dropped.
     pub fn ephemeral() -> io::Result<Self> {
-        let temp = tempfile::Builder::new().prefix("ruststack-blobs-").tempdir()?;
+        let temp = tempfile::Builder::new()
+            .prefix("ruststack-blobs-")
+            .tempdir()?;
         std::fs::create_dir_all(temp.path().join(TMP))?;
-        Ok(Self { root: temp.path().to_owned(), durable: false, _temp: Some(Arc::new(temp)) })
+        Ok(Self {
+            root: temp.path().to_owned(),
+            durable: false,
+            _temp: Some(Arc::new(temp)),
+        })
     }
 
     /// Streams `body` into a new blob and returns its id and size. On any error (stream
@@ -91,7 +103,10 @@ impl BlobStore {
             }
         };
         let dest = self.path(&id);
-        let dir = dest.parent().map(Path::to_owned).unwrap_or_else(|| self.root.clone());
+        let dir = dest
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| self.root.clone());
         tokio::fs::create_dir_all(&dir).await?;
         tokio::fs::rename(&tmp, &dest).await?;
         if self.durable {
@@ -100,7 +115,12 @@ impl BlobStore {
         Ok((id, size))
     }
 
-    async fn write_tmp<S, E>(&self, tmp: &Path, body: S, limit: Option<u64>) -> Result<u64, BlobError>
+    async fn write_tmp<S, E>(
+        &self,
+        tmp: &Path,
+        body: S,
+        limit: Option<u64>,
+    ) -> Result<u64, BlobError>
     where
         S: Stream<Item = Result<Bytes, E>>,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -171,7 +191,12 @@ mod tests {
     use futures_util::stream;
 
     fn chunks(parts: &[&'static str]) -> impl Stream<Item = Result<Bytes, io::Error>> {
-        stream::iter(parts.iter().map(|p| Ok(Bytes::from_static(p.as_bytes()))).collect::<Vec<_>>())
+        stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[tokio::test]
@@ -189,13 +214,19 @@ mod tests {
     async fn over_limit_and_failed_streams_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path()).unwrap();
-        let err = store.put(chunks(&["12345", "6"]), Some(5)).await.unwrap_err();
+        let err = store
+            .put(chunks(&["12345", "6"]), Some(5))
+            .await
+            .unwrap_err();
         assert!(matches!(err, BlobError::TooLarge { limit: 5 }));
         let failing = stream::iter(vec![
             Ok(Bytes::from_static(b"abc")),
             Err(io::Error::other("connection reset")),
         ]);
-        assert!(matches!(store.put(failing, None).await, Err(BlobError::Stream(_))));
+        assert!(matches!(
+            store.put(failing, None).await,
+            Err(BlobError::Stream(_))
+        ));
         assert_eq!(std::fs::read_dir(dir.path().join(TMP)).unwrap().count(), 0);
         assert_eq!(store.sweep(&HashSet::new()).unwrap(), 0);
     }

@@ -38,15 +38,24 @@ impl RedbStorage {
     /// Opens (creating if needed) the database in `dir`, checking that the directory and the
     /// file are ruststack's.
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StorageError::Io { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
         check_entries(dir)?;
         let path = dir.join(DB_FILE);
         let exists = path.exists();
-        let opened = if exists { Database::open(&path) } else { Database::create(&path) };
+        let opened = if exists {
+            Database::open(&path)
+        } else {
+            Database::create(&path)
+        };
         let db = opened.map_err(|source| match source {
             redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.clone() },
-            source => StorageError::Open { path: path.clone(), source },
+            source => StorageError::Open {
+                path: path.clone(),
+                source,
+            },
         })?;
         check_format(&db, &path)?;
         Ok(Self { db })
@@ -56,10 +65,17 @@ impl RedbStorage {
 /// Refuses a directory holding anything but our own files (hidden files and `lost+found`,
 /// which file systems and volume mounts create, are tolerated).
 fn check_entries(dir: &Path) -> Result<(), StorageError> {
-    let io = |source| StorageError::Io { path: dir.to_owned(), source };
+    let io = |source| StorageError::Io {
+        path: dir.to_owned(),
+        source,
+    };
     let mut foreign = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
-        let name = entry.map_err(io)?.file_name().to_string_lossy().into_owned();
+        let name = entry
+            .map_err(io)?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if !(name == DB_FILE || name == BLOB_DIR || name == "lost+found" || name.starts_with('.')) {
             foreign.push(name);
         }
@@ -68,15 +84,25 @@ fn check_entries(dir: &Path) -> Result<(), StorageError> {
         Ok(())
     } else {
         foreign.sort();
-        Err(StorageError::ForeignFiles { dir: dir.to_owned(), entries: foreign })
+        Err(StorageError::ForeignFiles {
+            dir: dir.to_owned(),
+            entries: foreign,
+        })
     }
 }
 
 fn check_format(db: &Database, path: &Path) -> Result<(), StorageError> {
     let read = db.begin_read().map_err(redb::Error::from)?;
-    let has_tables = read.list_tables().map_err(redb::Error::from)?.next().is_some();
+    let has_tables = read
+        .list_tables()
+        .map_err(redb::Error::from)?
+        .next()
+        .is_some();
     let found = match read.open_table(META) {
-        Ok(meta) => meta.get(FORMAT_KEY).map_err(redb::Error::from)?.map(|v| v.value().to_vec()),
+        Ok(meta) => meta
+            .get(FORMAT_KEY)
+            .map_err(redb::Error::from)?
+            .map(|v| v.value().to_vec()),
         Err(redb::TableError::TableDoesNotExist(_)) => None,
         Err(e) => return Err(redb::Error::from(e).into()),
     };
@@ -88,12 +114,15 @@ fn check_format(db: &Database, path: &Path) -> Result<(), StorageError> {
             found: String::from_utf8_lossy(&format).into_owned(),
             expected: FORMAT,
         }),
-        None if has_tables => Err(StorageError::NotRuststackData { path: path.to_owned() }),
+        None if has_tables => Err(StorageError::NotRuststackData {
+            path: path.to_owned(),
+        }),
         None => {
             let write = db.begin_write().map_err(redb::Error::from)?;
             {
                 let mut meta = write.open_table(META).map_err(redb::Error::from)?;
-                meta.insert(FORMAT_KEY, FORMAT.as_bytes()).map_err(redb::Error::from)?;
+                meta.insert(FORMAT_KEY, FORMAT.as_bytes())
+                    .map_err(redb::Error::from)?;
             }
             write.commit().map_err(redb::Error::from)?;
             Ok(())
@@ -130,15 +159,22 @@ impl Storage for RedbStorage {
         for op in batch.into_ops() {
             match op {
                 Op::Put { table, key, value } => {
-                    let mut t = write.open_table(definition(table)).map_err(redb::Error::from)?;
-                    t.insert(key.as_slice(), value.as_slice()).map_err(redb::Error::from)?;
+                    let mut t = write
+                        .open_table(definition(table))
+                        .map_err(redb::Error::from)?;
+                    t.insert(key.as_slice(), value.as_slice())
+                        .map_err(redb::Error::from)?;
                 }
                 Op::Delete { table, key } => {
-                    let mut t = write.open_table(definition(table)).map_err(redb::Error::from)?;
+                    let mut t = write
+                        .open_table(definition(table))
+                        .map_err(redb::Error::from)?;
                     t.remove(key.as_slice()).map_err(redb::Error::from)?;
                 }
                 Op::Clear { table } => {
-                    write.delete_table(definition(table)).map_err(redb::Error::from)?;
+                    write
+                        .delete_table(definition(table))
+                        .map_err(redb::Error::from)?;
                 }
             }
         }
@@ -155,7 +191,11 @@ impl Storage for RedbStorage {
 /// The names of every table in the database (diagnostics and tests).
 pub fn table_names(storage: &RedbStorage) -> Result<Vec<String>, StorageError> {
     let read = storage.db.begin_read().map_err(redb::Error::from)?;
-    Ok(read.list_tables().map_err(redb::Error::from)?.map(|t| t.name().to_owned()).collect())
+    Ok(read
+        .list_tables()
+        .map_err(redb::Error::from)?
+        .map(|t| t.name().to_owned())
+        .collect())
 }
 
 /// The path of the database file for a data directory.
@@ -203,13 +243,18 @@ mod tests {
             let db = Database::create(db_path(dir.path())).unwrap();
             let w = db.begin_write().unwrap();
             {
-                let mut t = w.open_table(TableDefinition::<&str, u64>::new("someone.else")).unwrap();
+                let mut t = w
+                    .open_table(TableDefinition::<&str, u64>::new("someone.else"))
+                    .unwrap();
                 t.insert("x", 1).unwrap();
             }
             w.commit().unwrap();
         }
         let err = RedbStorage::open(dir.path()).unwrap_err();
-        assert!(matches!(err, StorageError::NotRuststackData { .. }), "{err:?}");
+        assert!(
+            matches!(err, StorageError::NotRuststackData { .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -219,11 +264,17 @@ mod tests {
         {
             let db = Database::open(db_path(dir.path())).unwrap();
             let w = db.begin_write().unwrap();
-            w.open_table(META).unwrap().insert(FORMAT_KEY, b"ruststack-data/99".as_slice()).unwrap();
+            w.open_table(META)
+                .unwrap()
+                .insert(FORMAT_KEY, b"ruststack-data/99".as_slice())
+                .unwrap();
             w.commit().unwrap();
         }
         let err = RedbStorage::open(dir.path()).unwrap_err();
-        assert!(matches!(err, StorageError::UnsupportedFormat { .. }), "{err:?}");
+        assert!(
+            matches!(err, StorageError::UnsupportedFormat { .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -7,11 +7,11 @@
 //! [`BlobId`] goes through `commit`.
 //!
 //! # Layout
-//! - [`batch`]: [`Table`], [`Batch`]: what a commit carries.
-//! - [`memory`]: [`MemoryStorage`].
-//! - [`durable`]: [`RedbStorage`] and the data-directory checks.
-//! - [`blob`]: [`BlobStore`], streamed files written temp → fsync → rename.
-//! - [`error`]: [`StorageError`], [`BlobError`].
+//! - [`batch`] — [`Table`], [`Batch`]: what a commit carries.
+//! - [`memory`] — [`MemoryStorage`].
+//! - [`durable`] — [`RedbStorage`] and the data-directory checks.
+//! - [`blob`] — [`BlobStore`], streamed files written temp → fsync → rename.
+//! - [`error`] — [`StorageError`], [`BlobError`].
 //!
 //! # Invariants
 //! - `commit` is atomic: all of a batch is applied or none of it.
@@ -67,14 +67,23 @@ impl Stores {
         match data_dir {
             Some(dir) => {
                 let tables = RedbStorage::open(dir)?;
-                let blobs = BlobStore::open(&dir.join(durable::BLOB_DIR))
-                    .map_err(|source| StorageError::Io { path: dir.join(durable::BLOB_DIR), source })?;
-                Ok(Self { tables: Arc::new(tables), blobs })
+                let blobs = BlobStore::open(&dir.join(durable::BLOB_DIR)).map_err(|source| {
+                    StorageError::Io {
+                        path: dir.join(durable::BLOB_DIR),
+                        source,
+                    }
+                })?;
+                Ok(Self {
+                    tables: Arc::new(tables),
+                    blobs,
+                })
             }
             None => Ok(Self {
                 tables: Arc::new(MemoryStorage::discarding()),
-                blobs: BlobStore::ephemeral()
-                    .map_err(|source| StorageError::Io { path: std::env::temp_dir(), source })?,
+                blobs: BlobStore::ephemeral().map_err(|source| StorageError::Io {
+                    path: std::env::temp_dir(),
+                    source,
+                })?,
             }),
         }
     }

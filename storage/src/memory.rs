@@ -12,13 +12,17 @@ use crate::{Batch, Op, Row, Storage, StorageError, Table};
 /// the services' own state is the only copy and nothing is ever reloaded.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
-    tables: Option<Mutex<HashMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>>>,
+    tables: Option<Mutex<Tables>>,
 }
+
+type Tables = HashMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>;
 
 impl MemoryStorage {
     /// Storage that keeps rows (for tests and restart simulation).
     pub fn new() -> Self {
-        Self { tables: Some(Mutex::default()) }
+        Self {
+            tables: Some(Mutex::default()),
+        }
     }
 
     /// Storage that accepts every commit and keeps nothing.
@@ -29,7 +33,9 @@ impl MemoryStorage {
 
 impl Storage for MemoryStorage {
     fn load(&self, table: Table) -> Result<Vec<Row>, StorageError> {
-        let Some(tables) = &self.tables else { return Ok(Vec::new()) };
+        let Some(tables) = &self.tables else {
+            return Ok(Vec::new());
+        };
         let tables = tables.lock().map_err(|_| StorageError::Poisoned)?;
         Ok(tables
             .get(&table)
@@ -38,7 +44,9 @@ impl Storage for MemoryStorage {
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StorageError> {
-        let Some(tables) = &self.tables else { return Ok(()) };
+        let Some(tables) = &self.tables else {
+            return Ok(());
+        };
         let mut tables = tables.lock().map_err(|_| StorageError::Poisoned)?;
         for op in batch.into_ops() {
             match op {
@@ -74,9 +82,18 @@ mod tests {
     fn put_delete_clear() {
         let s = MemoryStorage::new();
         let mut b = Batch::new();
-        b.put(T, "b", "2").put(T, "a", "1").put(U, "x", "y").delete(T, "zz");
+        b.put(T, "b", "2")
+            .put(T, "a", "1")
+            .put(U, "x", "y")
+            .delete(T, "zz");
         s.commit(b).unwrap();
-        assert_eq!(s.load(T).unwrap(), vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"2".to_vec())]);
+        assert_eq!(
+            s.load(T).unwrap(),
+            vec![
+                (b"a".to_vec(), b"1".to_vec()),
+                (b"b".to_vec(), b"2".to_vec())
+            ]
+        );
         let mut b = Batch::new();
         b.delete(T, "a").clear(U);
         s.commit(b).unwrap();

@@ -19,16 +19,23 @@ const WRITER_ENV: &str = "RUSTSTACK_CRASH_WRITER_DIR";
 /// commit returns.
 #[test]
 fn crash_writer_child() {
-    let Some(dir) = std::env::var_os(WRITER_ENV) else { return };
+    let Some(dir) = std::env::var_os(WRITER_ENV) else {
+        return;
+    };
     let dir = std::path::PathBuf::from(dir);
     let storage = RedbStorage::open(&dir).unwrap();
     let blobs = BlobStore::open(&dir.join(durable::BLOB_DIR)).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mut out = std::io::stdout().lock();
     for n in 0u64.. {
         let payload = format!("payload-{n}-").repeat(50);
         let (id, _) = runtime
-            .block_on(blobs.put(stream::iter([Ok::<_, std::io::Error>(payload.into())]), None))
+            .block_on(blobs.put(
+                stream::iter([Ok::<_, std::io::Error>(payload.into())]),
+                None,
+            ))
             .unwrap();
         let mut batch = Batch::new();
         batch.put(ITEMS, n.to_be_bytes(), id.as_str());
@@ -42,7 +49,12 @@ fn crash_writer_child() {
 fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["crash_writer_child", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "crash_writer_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(WRITER_ENV, dir.path())
         .stdout(Stdio::piped())
         .spawn()
@@ -58,7 +70,11 @@ fn acknowledged_writes_survive_sigkill() {
     }
     child.kill().unwrap(); // SIGKILL on Unix: no destructors, no flush
     child.wait().unwrap();
-    assert!(acked.len() >= 50, "writer made too little progress: {}", acked.len());
+    assert!(
+        acked.len() >= 50,
+        "writer made too little progress: {}",
+        acked.len()
+    );
 
     let storage = RedbStorage::open(dir.path()).unwrap();
     let blobs = BlobStore::open(&dir.path().join(durable::BLOB_DIR)).unwrap();
@@ -68,11 +84,17 @@ fn acknowledged_writes_survive_sigkill() {
         let n = u64::from_be_bytes(key.as_slice().try_into().unwrap());
         let id = BlobId::parse(std::str::from_utf8(value).unwrap()).unwrap();
         let bytes = std::fs::read(blobs.path(&id)).unwrap();
-        assert_eq!(bytes, format!("payload-{n}-").repeat(50).into_bytes(), "blob of row {n}");
+        assert_eq!(
+            bytes,
+            format!("payload-{n}-").repeat(50).into_bytes(),
+            "blob of row {n}"
+        );
         live.insert(id);
     }
-    let present: HashSet<u64> =
-        rows.iter().map(|(k, _)| u64::from_be_bytes(k.as_slice().try_into().unwrap())).collect();
+    let present: HashSet<u64> = rows
+        .iter()
+        .map(|(k, _)| u64::from_be_bytes(k.as_slice().try_into().unwrap()))
+        .collect();
     for n in &acked {
         assert!(present.contains(n), "acknowledged write {n} lost");
     }

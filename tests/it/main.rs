@@ -1,6 +1,8 @@
 //! Gateway integration tests: the router without a socket (envelopes, request ids, limits,
 //! panics) and `run` on a real socket (readiness, graceful shutdown).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
+
 mod gateway;
 mod server;
 

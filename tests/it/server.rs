@@ -53,5 +53,8 @@ async fn in_flight_request_finishes_after_shutdown_signal() {
 
     server.await.unwrap().unwrap();
     assert!(signalled.elapsed() < Duration::from_secs(5));
-    assert!(TcpStream::connect(addr).await.is_err(), "still accepting after shutdown");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown"
+    );
 }
