@@ -12,7 +12,8 @@
 //!    dynamodbstreams, `Logs_20140328` → logs. Any other prefix names a service ruststack
 //!    does not emulate.
 //! 3. The SigV4 credential scope (`Authorization` or the presigned `X-Amz-Credential`):
-//!    `s3`, `lambda`, `logs`, `dynamodb`. Both DynamoDB and Streams sign as `dynamodb`; a
+//!    `s3` (and `s3express`, `s3-object-lambda`; S3 Control's `/v20180820` paths excepted),
+//!    `lambda`, `logs`, `dynamodb`. Both DynamoDB and Streams sign as `dynamodb`; a
 //!    Streams request always has its target, so rule 2 already took it.
 //! 4. Lambda's REST paths (`/<api-date>/functions…`, `…/layers…`, `…/event-source-mappings…`,
 //!    `…/tags…`), so that unsigned invokes work.
@@ -138,7 +139,13 @@ pub fn detect(parts: &Parts, auth: Option<&Auth>) -> Route {
     // 3. SigV4 signing name
     if let Some(name) = auth.and_then(Auth::signing_name) {
         return match name {
-            "s3" => s3_route(host),
+            // S3 Control shares the signing name; its API lives under /v20180820.
+            "s3" if path.starts_with("/v20180820") => Route::Unsupported {
+                name: "s3control".to_owned(),
+                protocol: Protocol::RestXml,
+            },
+            // Directory-bucket and Object Lambda operations are S3 operations.
+            "s3" | "s3express" | "s3-object-lambda" => s3_route(host),
             "lambda" => service_route(ServiceId::Lambda, Endpoint::Api, None),
             "logs" => service_route(ServiceId::Logs, Endpoint::Api, None),
             "dynamodb" => service_route(ServiceId::DynamoDb, Endpoint::Api, None),
@@ -348,6 +355,7 @@ mod tests {
     fn detection_table() {
         let h = "localhost:4566";
         let (s3, ddb, lambda, sqs) = (sig("s3"), sig("dynamodb"), sig("lambda"), sig("sqs"));
+        let (s3x, s3ol) = (sig("s3express"), sig("s3-object-lambda"));
         type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, Route);
         let cases: Vec<Case<'_>> = vec![
             // internal
@@ -418,6 +426,27 @@ mod tests {
             ),
             // signing name
             ("GET", "/", vec![("authorization", &s3)], api(ServiceId::S3)),
+            (
+                "GET",
+                "/",
+                vec![("authorization", &s3x)],
+                api(ServiceId::S3),
+            ),
+            (
+                "POST",
+                "/WriteGetObjectResponse",
+                vec![("authorization", &s3ol)],
+                api(ServiceId::S3),
+            ),
+            (
+                "GET",
+                "/v20180820/configuration/publicAccessBlock",
+                vec![("authorization", &s3)],
+                Route::Unsupported {
+                    name: "s3control".into(),
+                    protocol: Protocol::RestXml,
+                },
+            ),
             (
                 "GET",
                 "/2015-03-31/functions/",
