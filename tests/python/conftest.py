@@ -67,7 +67,12 @@ class Server:
         self.stdout_lines: list[str] = []
         self.ready_at: float | None = None
         cmd = [str(binary()), "--port", str(self.port)]
-        cmd += ["--init-dir", str(init_dir or Path(self._tmp.name) / "no-init")]
+        env = dict(env or {})
+        if init_dir is not None:
+            cmd += ["--init-dir", str(init_dir)]
+        else:
+            # Never pick up the machine's /etc/localstack/init.
+            env.setdefault("RUSTSTACK_INIT_DIR", str(Path(self._tmp.name) / "no-init"))
         if data_dir is not None:
             cmd += ["--data-dir", str(data_dir)]
         cmd += list(args)
@@ -98,7 +103,8 @@ class Server:
         assert status == 200
 
     def stderr(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text(errors="replace")
 
     def stop(self, sig=signal.SIGTERM, timeout=10) -> int:
