@@ -195,9 +195,11 @@ async fn run_script(stage: Stage, path: &Path, name: &str, env: &[(&str, String)
     } else {
         tokio::process::Command::new(path)
     };
+    // A script still running when ruststack stops (a signal during ready.d) is killed with it.
     command
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdin(std::process::Stdio::null());
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
     tracing::info!(stage = stage.key(), script = name, "running init script");
     match command.output().await {
         Ok(output) => {

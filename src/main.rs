@@ -45,7 +45,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("error: {e:#}"), 1),
+        // Each error's message already names its cause; `{e:#}` would repeat it.
+        Err(e) => fail(&format!("error: {e}"), 1),
     }
 }
 

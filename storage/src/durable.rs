@@ -52,6 +52,11 @@ impl RedbStorage {
         };
         let db = opened.map_err(|source| match source {
             redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.clone() },
+            // Permissions, a full disk…: an I/O problem, not a corrupt file.
+            redb::DatabaseError::Storage(redb::StorageError::Io(source)) => StorageError::Io {
+                path: path.clone(),
+                source,
+            },
             source => StorageError::Open {
                 path: path.clone(),
                 source,

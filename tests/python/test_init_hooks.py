@@ -90,3 +90,29 @@ def test_init_dir_from_environment(start_server, tmp_path):
     script(init / "ready.d" / "a.sh", f"#!/bin/sh\ntouch {marker}\n")
     start_server(env={"RUSTSTACK_INIT_DIR": str(init)})
     assert marker.exists()
+
+
+def test_signal_during_ready_hooks_stops_the_script(start_server, tmp_path):
+    init = tmp_path / "init"
+    pid_file = tmp_path / "pid"
+    script(init / "ready.d" / "forever.sh", f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 600\n")
+    srv = start_server(init_dir=init, wait=False)
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    pid = int(pid_file.read_text())
+    started = time.monotonic()
+    assert srv.stop() == 0
+    assert time.monotonic() - started < 5
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid):
+        assert time.monotonic() < deadline, "init script outlived ruststack"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return "zombie"

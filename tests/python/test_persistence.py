@@ -55,3 +55,13 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path):
     out = start_failing(target / "data")
     assert out.returncode == 1
     assert "file-not-dir" in out.stderr and "panicked" not in out.stderr
+
+
+
+def test_io_failure_is_not_reported_as_corruption(tmp_path):
+    # The database path is a directory: an I/O error that must not be called corruption.
+    (tmp_path / "ruststack.redb").mkdir()
+    out = start_failing(tmp_path)
+    assert out.returncode == 1
+    assert "ruststack.redb" in out.stderr and "corrupt" not in out.stderr, out.stderr
+    assert "panicked" not in out.stderr
