@@ -53,10 +53,15 @@ impl RedbStorage {
         let db = opened.map_err(|source| match source {
             redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse { path: path.clone() },
             // Permissions, a full disk…: an I/O problem, not a corrupt file.
-            redb::DatabaseError::Storage(redb::StorageError::Io(source)) => StorageError::Io {
-                path: path.clone(),
-                source,
-            },
+            // (redb reports a bad magic number as InvalidData: that one is a foreign file.)
+            redb::DatabaseError::Storage(redb::StorageError::Io(source))
+                if source.kind() != std::io::ErrorKind::InvalidData =>
+            {
+                StorageError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            }
             source => StorageError::Open {
                 path: path.clone(),
                 source,
@@ -239,6 +244,22 @@ mod tests {
         let err = RedbStorage::open(dir.path()).unwrap_err();
         assert!(matches!(err, StorageError::Open { .. }), "{err:?}");
         assert!(err.to_string().contains("ruststack.redb"), "{err}");
+    }
+
+    #[test]
+    fn file_with_another_magic_number_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(db_path(dir.path()), b"SQLite format 3\0".repeat(512)).unwrap();
+        let err = RedbStorage::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StorageError::Open { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn io_failure_is_not_called_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(db_path(dir.path())).unwrap();
+        let err = RedbStorage::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StorageError::Io { .. }), "{err:?}");
     }
 
     #[test]
