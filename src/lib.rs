@@ -70,7 +70,7 @@ pub async fn run(
         config: &config,
         stores: &stores,
         clock: &clock,
-    });
+    })?;
     let hooks = InitHooks::discover(&config.init_dir);
     let endpoint = {
         let mut c = config.clone();

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ruststack_protocol::{Clock, Service, ServiceId};
-use ruststack_storage::Stores;
+use ruststack_storage::{StorageError, Stores};
 
 use crate::config::Config;
 
@@ -46,8 +46,15 @@ pub struct Deps<'a> {
     pub clock: &'a Clock,
 }
 
-/// Builds every enabled service that is part of this build. Each service crate adds one
-/// line here when it lands; none has yet.
-pub fn build(_deps: &Deps<'_>) -> Registry {
-    Registry::new()
+/// Builds every enabled service that is part of this build, loading its state: one line
+/// per service.
+pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
+    let mut registry = Registry::new();
+    let enabled = |id| deps.config.is_enabled(id);
+    if enabled(ServiceId::Logs) {
+        let logs =
+            ruststack_logs::Logs::open(deps.stores.tables.clone(), deps.clock.clone(), None)?;
+        registry.register(Arc::new(logs));
+    }
+    Ok(registry)
 }

@@ -53,7 +53,8 @@ impl fmt::Display for RequestId {
     }
 }
 
-fn base64(data: &[u8]) -> String {
+/// Standard base64 (RFC 4648, with padding).
+pub fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {

@@ -37,6 +37,13 @@ pub enum Op {
         /// Row key.
         key: Vec<u8>,
     },
+    /// Remove every row whose key starts with `prefix`.
+    DeletePrefix {
+        /// Target table.
+        table: Table,
+        /// Key prefix.
+        prefix: Vec<u8>,
+    },
     /// Remove every row of a table.
     Clear {
         /// Target table.
@@ -76,6 +83,15 @@ impl Batch {
         self.ops.push(Op::Delete {
             table,
             key: key.into(),
+        });
+        self
+    }
+
+    /// Adds a delete of every row whose key starts with `prefix`.
+    pub fn delete_prefix(&mut self, table: Table, prefix: impl Into<Vec<u8>>) -> &mut Self {
+        self.ops.push(Op::DeletePrefix {
+            table,
+            prefix: prefix.into(),
         });
         self
     }

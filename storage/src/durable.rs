@@ -181,6 +181,22 @@ impl Storage for RedbStorage {
                         .map_err(redb::Error::from)?;
                     t.remove(key.as_slice()).map_err(redb::Error::from)?;
                 }
+                Op::DeletePrefix { table, prefix } => {
+                    let mut t = write
+                        .open_table(definition(table))
+                        .map_err(redb::Error::from)?;
+                    let mut keys = Vec::new();
+                    for row in t.range(prefix.as_slice()..).map_err(redb::Error::from)? {
+                        let (key, _) = row.map_err(redb::Error::from)?;
+                        if !key.value().starts_with(&prefix) {
+                            break;
+                        }
+                        keys.push(key.value().to_vec());
+                    }
+                    for key in keys {
+                        t.remove(key.as_slice()).map_err(redb::Error::from)?;
+                    }
+                }
                 Op::Clear { table } => {
                     write
                         .delete_table(definition(table))
@@ -226,10 +242,16 @@ mod tests {
             let s = RedbStorage::open(dir.path()).unwrap();
             let mut b = Batch::new();
             b.put(T, "k1", "v1").put(T, "k2", "v2").delete(T, "k1");
+            b.put(T, "p/1", "").put(T, "p/2", "").put(T, "q", "");
+            b.delete_prefix(T, "p/");
             s.commit(b).unwrap();
         }
         let s = RedbStorage::open(dir.path()).unwrap();
-        assert_eq!(s.load(T).unwrap(), vec![(b"k2".to_vec(), b"v2".to_vec())]);
+        let expected = vec![
+            (b"k2".to_vec(), b"v2".to_vec()),
+            (b"q".to_vec(), Vec::new()),
+        ];
+        assert_eq!(s.load(T).unwrap(), expected);
         let mut b = Batch::new();
         b.clear(T);
         s.commit(b).unwrap();

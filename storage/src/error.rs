@@ -57,6 +57,14 @@ pub enum StorageError {
         #[source]
         source: std::io::Error,
     },
+    /// A stored record cannot be decoded by this build.
+    #[error("undecodable record in table {table}: {detail}")]
+    Undecodable {
+        /// The table holding the record.
+        table: &'static str,
+        /// What could not be decoded.
+        detail: String,
+    },
     /// A read or commit failed in the database.
     #[error("database error: {0}")]
     Database(#[from] redb::Error),

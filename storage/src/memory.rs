@@ -58,6 +58,11 @@ impl Storage for MemoryStorage {
                         rows.remove(&key);
                     }
                 }
+                Op::DeletePrefix { table, prefix } => {
+                    if let Some(rows) = tables.get_mut(&table) {
+                        rows.retain(|k, _| !k.starts_with(&prefix));
+                    }
+                }
                 Op::Clear { table } => {
                     tables.remove(&table);
                 }
@@ -94,6 +99,12 @@ mod tests {
                 (b"b".to_vec(), b"2".to_vec())
             ]
         );
+        let mut b = Batch::new();
+        b.put(U, "p/1", "").put(U, "p/2", "").put(U, "q/1", "");
+        b.delete_prefix(U, "p/");
+        s.commit(b).unwrap();
+        let keys: Vec<Vec<u8>> = s.load(U).unwrap().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec![b"q/1".to_vec(), b"x".to_vec()]);
         let mut b = Batch::new();
         b.delete(T, "a").clear(U);
         s.commit(b).unwrap();

@@ -1,0 +1,213 @@
+//! The in-memory model: groups → streams → events (time-ordered), filters. Pure data and
+//! pure methods; no I/O, no HTTP.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+/// Everything of the service, by (account, region).
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) scopes: HashMap<(String, String), Scope>,
+}
+
+impl State {
+    pub(crate) fn scope(&self, account: &str, region: &str) -> Option<&Scope> {
+        self.scopes.get(&(account.to_owned(), region.to_owned()))
+    }
+
+    pub(crate) fn scope_mut(&mut self, account: &str, region: &str) -> &mut Scope {
+        self.scopes
+            .entry((account.to_owned(), region.to_owned()))
+            .or_default()
+    }
+}
+
+/// One account's groups in one region.
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    pub(crate) groups: BTreeMap<String, LogGroup>,
+}
+
+/// A log group and everything in it.
+#[derive(Debug)]
+pub(crate) struct LogGroup {
+    pub(crate) meta: GroupMeta,
+    pub(crate) streams: BTreeMap<String, LogStream>,
+    pub(crate) subscriptions: BTreeMap<String, SubscriptionFilter>,
+    pub(crate) metric_filters: BTreeMap<String, MetricFilter>,
+}
+
+impl LogGroup {
+    pub(crate) fn new(meta: GroupMeta) -> Self {
+        Self {
+            meta,
+            streams: BTreeMap::new(),
+            subscriptions: BTreeMap::new(),
+            metric_filters: BTreeMap::new(),
+        }
+    }
+
+    /// Bytes of event messages stored (what `storedBytes` reports).
+    pub(crate) fn stored_bytes(&self) -> u64 {
+        self.streams.values().map(|s| s.stored_bytes).sum()
+    }
+}
+
+/// A log group's own settings (persisted as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct GroupMeta {
+    pub(crate) name: String,
+    pub(crate) creation_time: i64,
+    pub(crate) retention_in_days: Option<i32>,
+    pub(crate) kms_key_id: Option<String>,
+    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) log_group_class: String,
+    pub(crate) deletion_protection: bool,
+}
+
+/// A log stream: settings plus its events in time order.
+#[derive(Debug)]
+pub(crate) struct LogStream {
+    pub(crate) meta: StreamMeta,
+    pub(crate) events: BTreeMap<EventKey, StoredEvent>,
+    pub(crate) stored_bytes: u64,
+}
+
+impl LogStream {
+    pub(crate) fn new(meta: StreamMeta) -> Self {
+        Self {
+            meta,
+            events: BTreeMap::new(),
+            stored_bytes: 0,
+        }
+    }
+
+    pub(crate) fn insert(&mut self, key: EventKey, event: StoredEvent) {
+        self.stored_bytes += event.message.len() as u64;
+        let m = &mut self.meta;
+        m.first_event_timestamp = Some(
+            m.first_event_timestamp
+                .map_or(key.timestamp, |t| t.min(key.timestamp)),
+        );
+        m.last_event_timestamp = Some(
+            m.last_event_timestamp
+                .map_or(key.timestamp, |t| t.max(key.timestamp)),
+        );
+        m.last_ingestion_time = Some(
+            m.last_ingestion_time
+                .map_or(event.ingestion_time, |t| t.max(event.ingestion_time)),
+        );
+        self.events.insert(key, event);
+    }
+}
+
+/// A log stream's settings (persisted as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct StreamMeta {
+    pub(crate) name: String,
+    pub(crate) creation_time: i64,
+    pub(crate) first_event_timestamp: Option<i64>,
+    pub(crate) last_event_timestamp: Option<i64>,
+    pub(crate) last_ingestion_time: Option<i64>,
+}
+
+/// Orders a stream's events: by timestamp, then by arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct EventKey {
+    pub(crate) timestamp: i64,
+    pub(crate) seq: u64,
+}
+
+/// One stored event.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredEvent {
+    pub(crate) ingestion_time: i64,
+    pub(crate) message: Box<str>,
+}
+
+/// A subscription filter (persisted as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct SubscriptionFilter {
+    pub(crate) name: String,
+    pub(crate) pattern: String,
+    pub(crate) destination_arn: String,
+    pub(crate) role_arn: Option<String>,
+    pub(crate) distribution: String,
+    pub(crate) creation_time: i64,
+}
+
+/// A metric filter (persisted as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct MetricFilter {
+    pub(crate) name: String,
+    pub(crate) pattern: String,
+    pub(crate) transformations: serde_json::Value,
+    pub(crate) creation_time: i64,
+}
+
+/// Retention periods AWS accepts, in days.
+pub(crate) const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// The oldest timestamp still visible in a group with this retention at `now`.
+pub(crate) fn retention_cutoff(retention_in_days: Option<i32>, now_ms: i64) -> Option<i64> {
+    retention_in_days.map(|d| now_ms.saturating_sub(i64::from(d) * DAY_MS))
+}
+
+/// `arn:aws:logs:<region>:<account>:log-group:<name>` (DescribeLogGroups adds `:*` for `arn`).
+pub(crate) fn group_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:logs:{region}:{account}:log-group:{name}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_tracks_first_last_and_bytes() {
+        let mut s = LogStream::new(StreamMeta {
+            name: "s".into(),
+            creation_time: 0,
+            first_event_timestamp: None,
+            last_event_timestamp: None,
+            last_ingestion_time: None,
+        });
+        s.insert(
+            EventKey {
+                timestamp: 20,
+                seq: 1,
+            },
+            StoredEvent {
+                ingestion_time: 100,
+                message: "abc".into(),
+            },
+        );
+        s.insert(
+            EventKey {
+                timestamp: 10,
+                seq: 2,
+            },
+            StoredEvent {
+                ingestion_time: 90,
+                message: "de".into(),
+            },
+        );
+        assert_eq!(s.meta.first_event_timestamp, Some(10));
+        assert_eq!(s.meta.last_event_timestamp, Some(20));
+        assert_eq!(s.meta.last_ingestion_time, Some(100));
+        assert_eq!(s.stored_bytes, 5);
+        let order: Vec<i64> = s.events.keys().map(|k| k.timestamp).collect();
+        assert_eq!(order, vec![10, 20]);
+    }
+
+    #[test]
+    fn retention() {
+        assert_eq!(retention_cutoff(None, 1_000), None);
+        assert_eq!(retention_cutoff(Some(1), 2 * DAY_MS), Some(DAY_MS));
+    }
+}
