@@ -46,6 +46,12 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Whether acknowledged writes survive a restart.
     fn is_durable(&self) -> bool;
+
+    /// Whether committed rows are kept at all; when `false`, callers may skip building
+    /// records (the in-memory server's storage discards them).
+    fn keeps_records(&self) -> bool {
+        true
+    }
 }
 
 /// The storage a server runs with: tables plus the blob area.

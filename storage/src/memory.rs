@@ -74,6 +74,10 @@ impl Storage for MemoryStorage {
     fn is_durable(&self) -> bool {
         false
     }
+
+    fn keeps_records(&self) -> bool {
+        self.tables.is_some()
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! - `ops/` — one file per resource area: groups, streams, events, filters, queries, tags.
 //! - `state` — the in-memory model (groups → streams → time-ordered events).
 //! - `persist` — record encoding for the storage layer and rebuilding the model at boot.
+//! - `timeline` — a stream's events: a sorted index into chunked message text.
 //! - `tokens` — pagination tokens.
 //! - [`filter_pattern`] — the filter-pattern language (FilterLogEvents, subscription and
 //!   metric filters); [`insights`] — the Logs Insights query language.
@@ -25,6 +26,7 @@ mod ops;
 mod persist;
 mod state;
 mod subscription;
+mod timeline;
 mod tokens;
 
 mod error;
@@ -116,6 +118,11 @@ impl Logs {
             .storage
             .commit(batch)
             .map_err(|e| ServiceError::internal("ServiceUnavailableException", e))
+    }
+
+    /// Whether records need building at all (in-memory servers discard them).
+    pub(crate) fn keeps_records(&self) -> bool {
+        self.inner.storage.keeps_records()
     }
 
     pub(crate) fn next_seq(&self, count: u64) -> u64 {

@@ -12,8 +12,7 @@
 use ruststack_storage::{Storage, StorageError, Table};
 
 use crate::state::{
-    EventKey, GroupMeta, LogGroup, LogStream, MetricFilter, State, StoredEvent, StreamMeta,
-    SubscriptionFilter,
+    EventKey, GroupMeta, LogGroup, LogStream, MetricFilter, State, StreamMeta, SubscriptionFilter,
 };
 
 pub(crate) const GROUPS: Table = Table::new("logs.groups");
@@ -50,7 +49,13 @@ pub(crate) fn event_key(
     stream: &str,
     k: EventKey,
 ) -> Vec<u8> {
-    let mut out = prefix(&[account, region, group, stream]);
+    event_key_in(&prefix(&[account, region, group, stream]), k)
+}
+
+/// The key of one event under its stream's [`prefix`].
+pub(crate) fn event_key_in(stream_prefix: &[u8], k: EventKey) -> Vec<u8> {
+    let mut out = Vec::with_capacity(stream_prefix.len() + 16);
+    out.extend_from_slice(stream_prefix);
     // Flipping the sign bit makes big-endian bytes sort like the signed number.
     out.extend_from_slice(&((k.timestamp as u64) ^ (1 << 63)).to_be_bytes());
     out.extend_from_slice(&k.seq.to_be_bytes());
@@ -58,10 +63,10 @@ pub(crate) fn event_key(
 }
 
 /// The value of one event.
-pub(crate) fn event_value(event: &StoredEvent) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + event.message.len());
-    out.extend_from_slice(&event.ingestion_time.to_be_bytes());
-    out.extend_from_slice(event.message.as_bytes());
+pub(crate) fn event_value(ingestion_time: i64, message: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + message.len());
+    out.extend_from_slice(&ingestion_time.to_be_bytes());
+    out.extend_from_slice(message.as_bytes());
     out
 }
 
@@ -139,10 +144,8 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
                     timestamp: timestamp as i64,
                     seq,
                 },
-                StoredEvent {
-                    ingestion_time,
-                    message: message.into(),
-                },
+                ingestion_time,
+                message,
             );
         }
     }
@@ -244,10 +247,6 @@ mod tests {
             json(&stream),
         );
         for (ts, seq, msg) in [(-1i64, 4u64, "early"), (10, 7, "later")] {
-            let ev = StoredEvent {
-                ingestion_time: 99,
-                message: msg.into(),
-            };
             b.put(
                 EVENTS,
                 event_key(
@@ -257,7 +256,7 @@ mod tests {
                     "s/1",
                     EventKey { timestamp: ts, seq },
                 ),
-                event_value(&ev),
+                event_value(99, msg),
             );
         }
         storage.commit(b).unwrap();
@@ -266,7 +265,7 @@ mod tests {
         let g = &state.scope("000000000000", "us-east-1").unwrap().groups["g"];
         assert_eq!(g.meta.retention_in_days, Some(7));
         let s = &g.streams["s/1"];
-        let msgs: Vec<&str> = s.events.values().map(|e| &*e.message).collect();
+        let msgs: Vec<&str> = s.events.iter().map(|e| e.message).collect();
         assert_eq!(msgs, vec!["early", "later"]);
         assert_eq!(s.meta.first_event_timestamp, Some(-1));
         assert_eq!(s.meta.last_ingestion_time, Some(99));

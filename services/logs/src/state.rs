@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::timeline::Timeline;
+
 /// Everything of the service, by (account, region).
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -50,7 +52,7 @@ impl LogGroup {
 
     /// Bytes of event messages stored (what `storedBytes` reports).
     pub(crate) fn stored_bytes(&self) -> u64 {
-        self.streams.values().map(|s| s.stored_bytes).sum()
+        self.streams.values().map(|s| s.events.bytes()).sum()
     }
 }
 
@@ -70,21 +72,18 @@ pub(crate) struct GroupMeta {
 #[derive(Debug)]
 pub(crate) struct LogStream {
     pub(crate) meta: StreamMeta,
-    pub(crate) events: BTreeMap<EventKey, StoredEvent>,
-    pub(crate) stored_bytes: u64,
+    pub(crate) events: Timeline,
 }
 
 impl LogStream {
     pub(crate) fn new(meta: StreamMeta) -> Self {
         Self {
             meta,
-            events: BTreeMap::new(),
-            stored_bytes: 0,
+            events: Timeline::default(),
         }
     }
 
-    pub(crate) fn insert(&mut self, key: EventKey, event: StoredEvent) {
-        self.stored_bytes += event.message.len() as u64;
+    pub(crate) fn insert(&mut self, key: EventKey, ingestion_time: i64, message: &str) {
         let m = &mut self.meta;
         m.first_event_timestamp = Some(
             m.first_event_timestamp
@@ -96,9 +95,9 @@ impl LogStream {
         );
         m.last_ingestion_time = Some(
             m.last_ingestion_time
-                .map_or(event.ingestion_time, |t| t.max(event.ingestion_time)),
+                .map_or(ingestion_time, |t| t.max(ingestion_time)),
         );
-        self.events.insert(key, event);
+        self.events.insert(key, ingestion_time, message);
     }
 }
 
@@ -117,13 +116,6 @@ pub(crate) struct StreamMeta {
 pub(crate) struct EventKey {
     pub(crate) timestamp: i64,
     pub(crate) seq: u64,
-}
-
-/// One stored event.
-#[derive(Clone, Debug)]
-pub(crate) struct StoredEvent {
-    pub(crate) ingestion_time: i64,
-    pub(crate) message: Box<str>,
 }
 
 /// A subscription filter (persisted as JSON).
@@ -182,26 +174,22 @@ mod tests {
                 timestamp: 20,
                 seq: 1,
             },
-            StoredEvent {
-                ingestion_time: 100,
-                message: "abc".into(),
-            },
+            100,
+            "abc",
         );
         s.insert(
             EventKey {
                 timestamp: 10,
                 seq: 2,
             },
-            StoredEvent {
-                ingestion_time: 90,
-                message: "de".into(),
-            },
+            90,
+            "de",
         );
         assert_eq!(s.meta.first_event_timestamp, Some(10));
         assert_eq!(s.meta.last_event_timestamp, Some(20));
         assert_eq!(s.meta.last_ingestion_time, Some(100));
-        assert_eq!(s.stored_bytes, 5);
-        let order: Vec<i64> = s.events.keys().map(|k| k.timestamp).collect();
+        assert_eq!(s.events.bytes(), 5);
+        let order: Vec<i64> = s.events.iter().map(|e| e.key.timestamp).collect();
         assert_eq!(order, vec![10, 20]);
     }
 

@@ -16,10 +16,10 @@ use crate::filter_pattern::FilterPattern;
 use crate::ops::streams::sequence_token;
 use crate::ops::{group, group_ref, validate_group_name, validate_stream_name};
 use crate::state::{
-    DAY_MS, EventKey, GroupMeta, LogGroup, LogStream, State, StoredEvent, StreamMeta,
-    retention_cutoff,
+    DAY_MS, EventKey, GroupMeta, LogGroup, LogStream, State, StreamMeta, retention_cutoff,
 };
 use crate::subscription::{self, Delivery};
+use crate::timeline::EventRef;
 use crate::{Caller, Logs, error, persist, tokens};
 
 /// PutLogEvents limits (the PutLogEvents API reference).
@@ -119,7 +119,7 @@ pub(crate) fn put_log_events(
     let accept_to = too_new_start.unwrap_or(batch_events.len()).max(accept_from);
     let accepted: Vec<(i64, String)> = batch_events.drain(accept_from..accept_to).collect();
 
-    let keyed = insert_events(
+    let deliveries = insert_events(
         logs,
         &mut state,
         caller,
@@ -127,9 +127,7 @@ pub(crate) fn put_log_events(
         &stream_name,
         accepted,
     )?;
-    let target = group(&state, caller, &group_name)?;
-    let deliveries = subscription::deliveries(caller, &group_name, &stream_name, target, &keyed);
-    let stream = target
+    let stream = group(&state, caller, &group_name)?
         .streams
         .get(&stream_name)
         .ok_or_else(error::stream_not_found)?;
@@ -145,8 +143,8 @@ pub(crate) fn put_log_events(
     ))
 }
 
-/// Commits then stores events (already validated) in an existing stream; returns them with
-/// their keys.
+/// Commits then stores events (already validated) in an existing stream, and returns the
+/// subscription deliveries they cause. Records are built only when storage keeps them.
 fn insert_events(
     logs: &Logs,
     state: &mut State,
@@ -154,52 +152,46 @@ fn insert_events(
     group_name: &str,
     stream_name: &str,
     events: Vec<(i64, String)>,
-) -> Result<Vec<(EventKey, String)>, ServiceError> {
+) -> Result<Vec<Delivery>, ServiceError> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
     let first_seq = logs.next_seq(events.len() as u64);
-    let mut batch = Batch::new();
-    let mut keyed = Vec::with_capacity(events.len());
-    for (i, (timestamp, message)) in events.into_iter().enumerate() {
-        let key = EventKey {
-            timestamp,
-            seq: first_seq + i as u64,
-        };
-        let stored = StoredEvent {
-            ingestion_time: caller.now,
-            message: message.as_str().into(),
-        };
-        batch.put(
-            persist::EVENTS,
-            persist::event_key(
-                &caller.account,
-                &caller.region,
-                group_name,
-                stream_name,
-                key,
-            ),
-            persist::event_value(&stored),
-        );
-        keyed.push((key, message));
+    let keyed: Vec<(EventKey, String)> = events
+        .into_iter()
+        .zip(first_seq..)
+        .map(|((timestamp, message), seq)| (EventKey { timestamp, seq }, message))
+        .collect();
+    if logs.keeps_records() {
+        let prefix = persist::prefix(&[&caller.account, &caller.region, group_name, stream_name]);
+        let mut batch = Batch::new();
+        for (key, message) in &keyed {
+            batch.put(
+                persist::EVENTS,
+                persist::event_key_in(&prefix, *key),
+                persist::event_value(caller.now, message),
+            );
+        }
+        logs.commit(batch)?;
     }
-    logs.commit(batch)?;
-    let stream = state
+    let group = state
         .scope_mut(&caller.account, &caller.region)
         .groups
         .get_mut(group_name)
-        .and_then(|g| g.streams.get_mut(stream_name))
+        .ok_or_else(error::group_not_found)?;
+    let deliveries = if group.subscriptions.is_empty() {
+        Vec::new()
+    } else {
+        subscription::deliveries(caller, group_name, stream_name, group, &keyed)
+    };
+    let stream = group
+        .streams
+        .get_mut(stream_name)
         .ok_or_else(error::stream_not_found)?;
     for (key, message) in &keyed {
-        stream.insert(
-            *key,
-            StoredEvent {
-                ingestion_time: caller.now,
-                message: message.as_str().into(),
-            },
-        );
+        stream.insert(*key, caller.now, message);
     }
-    Ok(keyed)
+    Ok(deliveries)
 }
 
 /// Appends lines at the current time, creating the group and stream if missing.
@@ -267,11 +259,7 @@ pub(crate) fn append(
         .filter(|m| !m.is_empty())
         .map(|m| (caller.now, m.clone()))
         .collect();
-    let keyed = insert_events(logs, &mut state, caller, &group_name, &stream_name, events)?;
-    let deliveries = match group(&state, caller, &group_name) {
-        Ok(target) => subscription::deliveries(caller, &group_name, &stream_name, target, &keyed),
-        Err(_) => Vec::new(),
-    };
+    let deliveries = insert_events(logs, &mut state, caller, &group_name, &stream_name, events)?;
     drop(state);
     logs.deliver(deliveries);
     Ok(())
@@ -348,29 +336,30 @@ pub(crate) fn get_log_events(
         Some((direction, _)) => direction == 'f',
         None => input.start_from_head.unwrap_or(false),
     };
-    let mut picked: Vec<(&EventKey, &StoredEvent)> = Vec::new();
+    let mut picked: Vec<EventRef<'_>> = Vec::new();
     let mut bytes = 0usize;
-    let events: Box<dyn Iterator<Item = (&EventKey, &StoredEvent)>> = if forward {
+    let events: Box<dyn Iterator<Item = EventRef<'_>>> = if forward {
         let after = position.map_or(Bound::Unbounded, |(_, k)| Bound::Excluded(k));
-        Box::new(stream.events.range((after, Bound::Unbounded)))
+        Box::new(stream.events.range(after, Bound::Unbounded))
     } else {
         let before = position.map_or(Bound::Unbounded, |(_, k)| Bound::Excluded(k));
-        Box::new(stream.events.range((Bound::Unbounded, before)).rev())
+        Box::new(stream.events.range(Bound::Unbounded, before).rev())
     };
-    for (k, e) in events.filter(|(k, _)| in_window(k)) {
+    for e in events.filter(|e| in_window(&e.key)) {
         bytes += e.message.len() + EVENT_OVERHEAD;
         if picked.len() >= limit || (bytes > MAX_PAGE_BYTES && !picked.is_empty()) {
             break;
         }
-        picked.push((k, e));
+        picked.push(e);
     }
     if !forward {
         picked.reverse();
     }
     let (forward_token, backward_token) = match (picked.first(), picked.last()) {
-        (Some((first, _)), Some((last, _))) => {
-            (position_token('f', **last), position_token('b', **first))
-        }
+        (Some(first), Some(last)) => (
+            position_token('f', last.key),
+            position_token('b', first.key),
+        ),
         // Nothing returned: hand the same position back, so polling loops terminate.
         _ => {
             let at = position.map_or(BEFORE_ALL, |(_, k)| k);
@@ -380,9 +369,9 @@ pub(crate) fn get_log_events(
     Ok(GetLogEventsResponse {
         events: picked
             .into_iter()
-            .map(|(k, e)| OutputLogEvent {
-                timestamp: k.timestamp,
-                message: e.message.to_string(),
+            .map(|e| OutputLogEvent {
+                timestamp: e.key.timestamp,
+                message: e.message.to_owned(),
                 ingestion_time: e.ingestion_time,
             })
             .collect(),
@@ -481,15 +470,20 @@ pub(crate) fn filter_log_events(
                     seq: 0,
                 }),
             };
-            stream.events.range((start, Bound::Unbounded))
+            stream.events.range(start, Bound::Unbounded)
         })
         .collect();
     let mut heap = BinaryHeap::new();
-    let mut heads: Vec<Option<&StoredEvent>> = vec![None; iters.len()];
+    let mut heads: Vec<Option<EventRef<'_>>> = vec![None; iters.len()];
     for (i, it) in iters.iter_mut().enumerate() {
-        if let Some((k, e)) = it.next() {
+        if let Some(e) = it.next() {
+            heap.push(Reverse((
+                e.key.timestamp,
+                streams[i].0.as_str(),
+                e.key.seq,
+                i,
+            )));
             heads[i] = Some(e);
-            heap.push(Reverse((k.timestamp, streams[i].0.as_str(), k.seq, i)));
         }
     }
     let mut events = Vec::new();
@@ -503,7 +497,7 @@ pub(crate) fn filter_log_events(
             continue;
         }
         let key = EventKey { timestamp, seq };
-        if timestamp >= floor && pattern.matches(&event.message) {
+        if timestamp >= floor && pattern.matches(event.message) {
             if events.len() == limit || bytes + event.message.len() > MAX_PAGE_BYTES {
                 next_token = events.last().map(|e: &FilteredLogEvent| {
                     filter_token(
@@ -520,14 +514,19 @@ pub(crate) fn filter_log_events(
             events.push(FilteredLogEvent {
                 log_stream_name: stream.to_owned(),
                 timestamp,
-                message: event.message.to_string(),
+                message: event.message.to_owned(),
                 ingestion_time: event.ingestion_time,
                 event_id: event_id(key),
             });
         }
-        if let Some((k, e)) = iters[i].next() {
+        if let Some(e) = iters[i].next() {
+            heap.push(Reverse((
+                e.key.timestamp,
+                streams[i].0.as_str(),
+                e.key.seq,
+                i,
+            )));
             heads[i] = Some(e);
-            heap.push(Reverse((k.timestamp, streams[i].0.as_str(), k.seq, i)));
         }
     }
     let searched_log_streams = streams

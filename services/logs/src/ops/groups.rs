@@ -231,27 +231,21 @@ fn set_retention(
     let path = [caller.account.as_str(), caller.region.as_str(), name];
     batch.put(persist::GROUPS, persist::key(&path), persist::json(&meta));
     let cutoff = retention_cutoff(days, caller.now);
-    let mut expired = Vec::new();
     if let Some(cutoff) = cutoff {
         for (stream_name, stream) in &group.streams {
-            for key in stream.events.keys().take_while(|k| k.timestamp < cutoff) {
+            for key in stream.events.keys_before(cutoff) {
                 batch.delete(
                     persist::EVENTS,
-                    persist::event_key(&caller.account, &caller.region, name, stream_name, *key),
+                    persist::event_key(&caller.account, &caller.region, name, stream_name, key),
                 );
-                expired.push((stream_name.clone(), *key));
             }
         }
     }
     logs.commit(batch)?;
     group.meta = meta;
-    for (stream_name, key) in expired {
-        if let Some(stream) = group.streams.get_mut(&stream_name)
-            && let Some(event) = stream.events.remove(&key)
-        {
-            stream.stored_bytes = stream
-                .stored_bytes
-                .saturating_sub(event.message.len() as u64);
+    if let Some(cutoff) = cutoff {
+        for stream in group.streams.values_mut() {
+            stream.events.remove_before(cutoff);
         }
     }
     Ok(Empty {})

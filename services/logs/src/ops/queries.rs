@@ -3,6 +3,8 @@
 //! `Complete` at once; results are kept until the service is reset.
 
 use ruststack_protocol::ServiceError;
+use std::ops::Bound;
+
 use serde_json::{Value, json};
 
 use crate::api::shapes::{DescribeQueriesRequest, QueryIdRequest, StartQueryRequest};
@@ -85,31 +87,30 @@ pub(crate) fn start_query(
         let cutoff = retention_cutoff(group.meta.retention_in_days, caller.now).unwrap_or(i64::MIN);
         let log_label = format!("{}:{}", caller.account, name);
         for (stream_name, stream) in &group.streams {
-            for (key, event) in stream.events.range(
-                crate::state::EventKey {
-                    timestamp: from_ms.max(cutoff),
-                    seq: 0,
-                }..,
-            ) {
-                if key.timestamp > to_ms {
+            let from = crate::state::EventKey {
+                timestamp: from_ms.max(cutoff),
+                seq: 0,
+            };
+            for event in stream.events.range(Bound::Included(from), Bound::Unbounded) {
+                if event.key.timestamp > to_ms {
                     break;
                 }
-                events.push((log_label.clone(), stream_name.clone(), *key, event.clone()));
+                events.push((log_label.clone(), stream_name.clone(), event));
             }
         }
     }
     let ptrs: Vec<String> = events
         .iter()
-        .map(|(_, _, k, _)| format!("{}-{}", k.timestamp, k.seq))
+        .map(|(_, _, e)| format!("{}-{}", e.key.timestamp, e.key.seq))
         .collect();
     let output = query.run(
         events
             .iter()
             .zip(&ptrs)
-            .map(|((group, stream, key, event), ptr)| Event {
-                timestamp: key.timestamp,
+            .map(|((group, stream, event), ptr)| Event {
+                timestamp: event.key.timestamp,
                 ingestion_time: event.ingestion_time,
-                message: &event.message,
+                message: event.message,
                 log_stream: stream,
                 log_group: group,
                 ptr,

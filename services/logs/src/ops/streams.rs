@@ -152,6 +152,6 @@ pub(crate) fn describe_log_streams(
 
 /// A sequence token: AWS no longer requires them, but still hands them out (56 digits).
 pub(crate) fn sequence_token(stream: &LogStream) -> String {
-    let n = stream.events.keys().next_back().map_or(0, |k| k.seq);
+    let n = stream.events.last_key().map_or(0, |k| k.seq);
     format!("4963{n:052}")
 }
