@@ -1,11 +1,11 @@
 //! [`Timeline`]: one stream's events, time-ordered and compact.
 //!
-//! Events are an index sorted by [`EventKey`] (a `Vec`, so appends — the usual case — are
-//! O(1) and range reads are a binary search plus a slice walk) pointing into message text
-//! kept in 1 MiB chunks: no allocation per event, ~40 bytes of index per event plus the text.
-//! An out-of-order event is inserted in place (cheap when it is recent, as out-of-order events
-//! are). Removing the oldest events (retention) frees chunks whose events are all gone.
+//! Events are an ordered index ([`EventKey`] → slot, a B-tree: inserts stay O(log n) whatever
+//! order timestamps arrive in, and a range read starts with one descent) pointing into message
+//! text kept in 1 MiB chunks, so there is no allocation per event. Removing the oldest events
+//! (retention) frees chunks whose events are all gone.
 
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use crate::state::EventKey;
@@ -14,7 +14,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Default)]
 pub(crate) struct Timeline {
-    index: Vec<(EventKey, Slot)>,
+    index: BTreeMap<EventKey, Slot>,
     chunks: Vec<Chunk>,
     bytes: u64,
 }
@@ -46,13 +46,7 @@ impl Timeline {
     pub(crate) fn insert(&mut self, key: EventKey, ingestion_time: i64, message: &str) {
         let slot = self.store(ingestion_time, message);
         self.bytes += message.len() as u64;
-        match self.index.last() {
-            Some((last, _)) if *last > key => {
-                let at = self.index.partition_point(|(k, _)| *k < key);
-                self.index.insert(at, (key, slot));
-            }
-            _ => self.index.push((key, slot)),
-        }
+        self.index.insert(key, slot);
     }
 
     fn store(&mut self, ingestion_time: i64, message: &str) -> Slot {
@@ -61,8 +55,9 @@ impl Timeline {
             .last()
             .is_some_and(|c| c.text.len() + message.len() <= c.text.capacity().max(CHUNK_BYTES));
         if !fits {
+            let capacity = CHUNK_BYTES.max(message.len());
             self.chunks.push(Chunk {
-                text: String::with_capacity(CHUNK_BYTES.max(message.len())),
+                text: String::with_capacity(capacity),
                 live: 0,
             });
         }
@@ -79,7 +74,7 @@ impl Timeline {
         }
     }
 
-    fn view(&self, (key, slot): &(EventKey, Slot)) -> EventRef<'_> {
+    fn view(&self, key: &EventKey, slot: &Slot) -> EventRef<'_> {
         let text = self
             .chunks
             .get(slot.chunk as usize)
@@ -92,38 +87,37 @@ impl Timeline {
         }
     }
 
-    /// Events with keys in the given bounds, in key order (reversible).
+    /// Events with keys in the given bounds, in key order (reversible). Inverted or empty
+    /// bounds give no events.
     pub(crate) fn range(
         &self,
         from: Bound<EventKey>,
         to: Bound<EventKey>,
     ) -> impl DoubleEndedIterator<Item = EventRef<'_>> + '_ {
-        let start = match from {
-            Bound::Included(k) => self.index.partition_point(|(x, _)| *x < k),
-            Bound::Excluded(k) => self.index.partition_point(|(x, _)| *x <= k),
-            Bound::Unbounded => 0,
+        // BTreeMap::range panics on inverted bounds (and on an excluded empty one).
+        let empty = match (from, to) {
+            (Bound::Included(a), Bound::Included(b)) => a > b,
+            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
+                a >= b
+            }
+            _ => false,
         };
-        let end = match to {
-            Bound::Included(k) => self.index.partition_point(|(x, _)| *x <= k),
-            Bound::Excluded(k) => self.index.partition_point(|(x, _)| *x < k),
-            Bound::Unbounded => self.index.len(),
-        };
-        self.index
-            .get(start..end.max(start))
-            .unwrap_or(&[])
-            .iter()
-            .map(|e| self.view(e))
+        let range = (!empty).then(|| self.index.range((from, to)));
+        range
+            .into_iter()
+            .flatten()
+            .map(|(k, slot)| self.view(k, slot))
     }
 
     /// Every event, oldest first.
     #[cfg(test)]
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + '_ {
-        self.index.iter().map(|e| self.view(e))
+        self.index.iter().map(|(k, slot)| self.view(k, slot))
     }
 
     /// The newest key.
     pub(crate) fn last_key(&self) -> Option<EventKey> {
-        self.index.last().map(|(k, _)| *k)
+        self.index.last_key_value().map(|(k, _)| *k)
     }
 
     /// Bytes of message text stored.
@@ -134,16 +128,17 @@ impl Timeline {
     /// Keys of the events older than `timestamp`.
     pub(crate) fn keys_before(&self, timestamp: i64) -> impl Iterator<Item = EventKey> + '_ {
         self.index
-            .iter()
-            .take_while(move |(k, _)| k.timestamp < timestamp)
-            .map(|(k, _)| *k)
+            .keys()
+            .take_while(move |k| k.timestamp < timestamp)
+            .copied()
     }
 
     /// Removes the events older than `timestamp`, freeing chunks left without events.
     pub(crate) fn remove_before(&mut self, timestamp: i64) {
-        let cut = self.index.partition_point(|(k, _)| k.timestamp < timestamp);
+        let kept = self.index.split_off(&EventKey { timestamp, seq: 0 });
+        let removed = std::mem::replace(&mut self.index, kept);
         let last_chunk = self.chunks.len().saturating_sub(1);
-        for (_, slot) in self.index.drain(..cut) {
+        for slot in removed.into_values() {
             self.bytes = self.bytes.saturating_sub(u64::from(slot.len));
             let index = slot.chunk as usize;
             if let Some(chunk) = self.chunks.get_mut(index) {
@@ -196,6 +191,10 @@ mod tests {
         assert_eq!(messages(r), vec!["m9", "m8"]);
         let r = t.range(Bound::Included(k(8, 0)), Bound::Excluded(k(2, 0)));
         assert_eq!(r.count(), 0);
+        let r = t.range(Bound::Excluded(k(4, 4)), Bound::Excluded(k(4, 4)));
+        assert_eq!(r.count(), 0);
+        let r = t.range(Bound::Included(k(4, 4)), Bound::Included(k(4, 4)));
+        assert_eq!(messages(r), vec!["m4"]);
     }
 
     #[test]
