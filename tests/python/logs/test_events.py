@@ -200,3 +200,21 @@ def test_retention_hides_and_deletes_old_events(server, logs, stream):
     finally:
         http_json(server.url + "/_ruststack/clock", "POST", {"reset": True})
     assert [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]] == ["new"]
+
+
+def test_writes_delete_events_past_retention(server, logs, stream):
+    """Expired events are not only hidden: a later write to the stream deletes them, so
+    moving the clock back does not bring them back."""
+    from conftest import http_json
+
+    group, name = stream
+    logs.put_retention_policy(logGroupName=group, retentionInDays=1)
+    put(logs, stream, [{"timestamp": now_ms(), "message": "first"}])
+    try:
+        http_json(server.url + "/_ruststack/clock", "POST", {"advance_seconds": 2 * 86400})
+        put(logs, stream, [{"timestamp": now_ms() + 2 * DAY, "message": "second"}])
+    finally:
+        http_json(server.url + "/_ruststack/clock", "POST", {"reset": True})
+    got = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+    assert got == ["second"]
+    assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["storedBytes"] == len("second")

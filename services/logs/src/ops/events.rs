@@ -162,9 +162,27 @@ fn insert_events(
         .zip(first_seq..)
         .map(|((timestamp, message), seq)| (EventKey { timestamp, seq }, message))
         .collect();
+    // Events this stream holds beyond the group's retention are deleted with this write,
+    // so a stream that keeps receiving events does not keep expired ones forever.
+    let cutoff = state
+        .scope(&caller.account, &caller.region)
+        .and_then(|s| s.groups.get(group_name))
+        .and_then(|g| retention_cutoff(g.meta.retention_in_days, caller.now));
+    let expired: Vec<EventKey> = match cutoff {
+        Some(cutoff) => state
+            .scope(&caller.account, &caller.region)
+            .and_then(|s| s.groups.get(group_name))
+            .and_then(|g| g.streams.get(stream_name))
+            .map(|s| s.events.keys_before(cutoff).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     if logs.keeps_records() {
         let prefix = persist::prefix(&[&caller.account, &caller.region, group_name, stream_name]);
         let mut batch = Batch::new();
+        for key in &expired {
+            batch.delete(persist::EVENTS, persist::event_key_in(&prefix, *key));
+        }
         for (key, message) in &keyed {
             batch.put(
                 persist::EVENTS,
@@ -188,6 +206,9 @@ fn insert_events(
         .streams
         .get_mut(stream_name)
         .ok_or_else(error::stream_not_found)?;
+    if let (Some(cutoff), false) = (cutoff, expired.is_empty()) {
+        stream.events.remove_before(cutoff);
+    }
     for (key, message) in &keyed {
         stream.insert(*key, caller.now, message);
     }
