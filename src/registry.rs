@@ -51,6 +51,11 @@ pub struct Deps<'a> {
 pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
     let mut registry = Registry::new();
     let enabled = |id| deps.config.is_enabled(id);
+    if enabled(ServiceId::DynamoDb) {
+        let dynamodb =
+            ruststack_dynamodb::DynamoDb::open(deps.stores.tables.clone(), deps.clock.clone())?;
+        registry.register(Arc::new(dynamodb));
+    }
     if enabled(ServiceId::Logs) {
         let logs =
             ruststack_logs::Logs::open(deps.stores.tables.clone(), deps.clock.clone(), None)?;

@@ -14,6 +14,7 @@
 //! - [`sigv4`]: parses (does not verify) `Authorization` headers and presigned queries.
 //! - [`body`] — the streaming body type and size-limited collection.
 //! - [`request_id`] — request ids in each protocol's format.
+//! - [`encoding`] — base64.
 //!
 //! # Invariants
 //! - Only this crate writes error envelopes; services return `ServiceError`.
@@ -22,6 +23,7 @@
 pub mod body;
 pub mod clock;
 pub mod context;
+pub mod encoding;
 pub mod envelope;
 pub mod error;
 pub mod fastly_api;

@@ -98,7 +98,7 @@ fn encode(document: &Value) -> String {
     // Writing into a Vec cannot fail.
     let _ = gz.write_all(document.to_string().as_bytes());
     let bytes = gz.finish().unwrap_or_default();
-    ruststack_protocol::request_id::base64(&bytes)
+    ruststack_protocol::encoding::base64_encode(&bytes)
 }
 
 #[cfg(test)]

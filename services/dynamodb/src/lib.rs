@@ -1,0 +1,148 @@
+//! Amazon DynamoDB for ruststack (awsJson 1.0, `X-Amz-Target: DynamoDB_20120810.*`).
+//!
+//! # Layout
+//! - [`api`] — operation dispatch.
+//! - `ops/` — one file per resource area: tables, items, queries (Query/Scan), batches,
+//!   settings (TTL, tags, limits).
+//! - [`value`] — AttributeValue and its wire form; [`number`] — 38-digit decimals.
+//! - [`expr`] — the expression language (condition, filter, update, projection, key
+//!   condition), a pure lexer → parser → validate → eval pipeline.
+//! - `keys` — key schemas and key ordering; `state` — the model; `persist` — records.
+//!
+//! # Invariants
+//! - Every mutating operation validates, commits its records, then changes the model, all
+//!   under the one writer lock, so conditional writes and `ADD` are atomic per item and a
+//!   failed commit changes nothing.
+
+pub mod api;
+pub mod expr;
+mod keys;
+pub mod number;
+mod ops;
+mod persist;
+mod state;
+pub mod value;
+
+mod error;
+
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use ruststack_protocol::service::BoxFuture;
+use ruststack_protocol::{
+    Clock, Request, RequestContext, Response, Service, ServiceError, ServiceId,
+};
+use ruststack_storage::{Batch, Storage, StorageError};
+
+/// The DynamoDB service. Cloning is cheap; clones share state.
+#[derive(Clone)]
+pub struct DynamoDb {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: RwLock<state::State>,
+    storage: Arc<dyn Storage>,
+}
+
+/// The caller's account and region, and the time.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    pub(crate) account: String,
+    pub(crate) region: String,
+    pub(crate) now: i64,
+}
+
+impl Caller {
+    fn from_context(ctx: &RequestContext) -> Self {
+        Self {
+            account: ctx.account_id.clone(),
+            region: ctx.region.clone(),
+            now: ctx.clock.now_millis(),
+        }
+    }
+}
+
+impl DynamoDb {
+    /// Loads the service's state from `storage`.
+    pub fn open(storage: Arc<dyn Storage>, _clock: Clock) -> Result<Self, StorageError> {
+        let state = persist::load(storage.as_ref())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                state: RwLock::new(state),
+                storage,
+            }),
+        })
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, state::State> {
+        self.inner
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn write_lock(&self) -> RwLockWriteGuard<'_, state::State> {
+        self.inner
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn keeps_records(&self) -> bool {
+        self.inner.storage.keeps_records()
+    }
+
+    pub(crate) fn commit(&self, batch: Batch) -> Result<(), ServiceError> {
+        self.inner
+            .storage
+            .commit(batch)
+            .map_err(|e| ServiceError::internal("InternalServerError", e))
+    }
+
+    /// Runs a mutating operation: on the blocking pool when storage is durable (its commit
+    /// waits for the disk), inline otherwise.
+    pub(crate) async fn write<I, O>(
+        &self,
+        caller: Caller,
+        input: I,
+        op: fn(&DynamoDb, &Caller, I) -> Result<O, ServiceError>,
+    ) -> Result<O, ServiceError>
+    where
+        I: Send + 'static,
+        O: Send + 'static,
+    {
+        if self.inner.storage.is_durable() {
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || op(&this, &caller, input))
+                .await
+                .map_err(|e| ServiceError::internal("InternalServerError", e))?
+        } else {
+            op(self, &caller, input)
+        }
+    }
+}
+
+impl Service for DynamoDb {
+    fn id(&self) -> ServiceId {
+        ServiceId::DynamoDb
+    }
+
+    fn call<'a>(
+        &'a self,
+        ctx: &'a RequestContext,
+        req: Request,
+    ) -> BoxFuture<'a, Result<Response, ServiceError>> {
+        Box::pin(api::dispatch(self, ctx, req))
+    }
+
+    fn reset(&self) -> Result<(), ServiceError> {
+        let mut state = self.write_lock();
+        let mut batch = Batch::new();
+        for table in persist::ALL_TABLES {
+            batch.clear(table);
+        }
+        self.commit(batch)?;
+        *state = state::State::default();
+        Ok(())
+    }
+}

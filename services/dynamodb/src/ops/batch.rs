@@ -1,0 +1,201 @@
+//! BatchGetItem (up to 100 keys) and BatchWriteItem (up to 25 puts/deletes). Every request
+//! is validated before any of it is applied; the writes of one call commit together.
+
+use std::collections::BTreeMap;
+
+use ruststack_protocol::ServiceError;
+use ruststack_storage::Batch;
+use serde_json::{Map, Value, json};
+
+use crate::keys::PrimaryKey;
+use crate::ops::input::{self, opt_bool, opt_object, opt_str};
+use crate::ops::item::{
+    Context, attributes_to_get, check_item, project, read_units, store, write_units,
+};
+use crate::ops::{table, table_mut, table_name_of};
+use crate::value::{Item, item_size, item_to_json};
+use crate::{Caller, DynamoDb, error, expr, persist};
+
+const MAX_GET_KEYS: usize = 100;
+const MAX_WRITES: usize = 25;
+
+fn request_items(input: &Value) -> Result<&Map<String, Value>, ServiceError> {
+    let items = opt_object(input, "RequestItems")?.ok_or_else(|| error::missing("requestItems"))?;
+    if items.is_empty() {
+        return Err(error::constraint(
+            "{}",
+            "requestItems",
+            "Member must have length greater than or equal to 1",
+        ));
+    }
+    Ok(items)
+}
+
+fn capacity_list(
+    input: &Value,
+    units: &BTreeMap<String, f64>,
+) -> Result<Option<Value>, ServiceError> {
+    let mut list = Vec::new();
+    for (table, u) in units {
+        if let Some(c) = crate::ops::item::consumed(input, table, *u)? {
+            list.push(c);
+        }
+    }
+    Ok((!list.is_empty()).then_some(Value::Array(list)))
+}
+
+pub(crate) fn batch_get_item(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let requests = request_items(&input)?;
+    let total: usize = requests
+        .values()
+        .map(|r| r.get("Keys").and_then(Value::as_array).map_or(0, Vec::len))
+        .sum();
+    if total > MAX_GET_KEYS {
+        return Err(error::validation(
+            "Too many items requested for the BatchGetItem call",
+        ));
+    }
+    let state = db.read();
+    let mut responses = Map::new();
+    let mut units = BTreeMap::new();
+    for (name, request) in requests {
+        let name = table_name_of(name);
+        let table = table(&state, caller, name)?;
+        let keys = input::opt_array(request, "Keys")?
+            .ok_or_else(|| error::missing("requestItems.member.keys"))?;
+        if keys.is_empty() {
+            return Err(error::validation(
+                "1 validation error detected: Value '[]' at 'requestItems.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            ));
+        }
+        let ctx = Context::from_input(request)?;
+        let projection = ctx.projection(opt_str(request, "ProjectionExpression")?)?;
+        ctx.check(
+            &projection
+                .iter()
+                .map(expr::Projection::usage)
+                .collect::<Vec<_>>(),
+        )?;
+        let attributes = attributes_to_get(request)?;
+        let consistent = opt_bool(request, "ConsistentRead")?.unwrap_or(false);
+        let mut seen: Vec<PrimaryKey> = Vec::new();
+        let mut found = Vec::new();
+        let mut bytes = 0;
+        for key in keys {
+            let key_item = crate::value::item_from_json(key).map_err(|e| error::validation(e.0))?;
+            let key = table.meta.key_schema.key_of_request(&key_item)?;
+            if seen.contains(&key) {
+                return Err(error::validation(
+                    "Provided list of item keys contains duplicates",
+                ));
+            }
+            if let Some(item) = table.items.get(&key) {
+                bytes += item_size(item);
+                found.push(item_to_json(&project(
+                    item,
+                    projection.as_ref(),
+                    attributes.as_deref(),
+                )?));
+            }
+            seen.push(key);
+        }
+        units.insert(name.to_owned(), read_units(bytes, consistent));
+        responses.insert(name.to_owned(), Value::Array(found));
+    }
+    let mut out = json!({"Responses": responses, "UnprocessedKeys": {}});
+    if let Some(c) = capacity_list(&input, &units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
+
+pub(crate) fn batch_write_item(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let requests = request_items(&input)?;
+    let total: usize = requests
+        .values()
+        .map(|r| r.as_array().map_or(0, Vec::len))
+        .sum();
+    if total > MAX_WRITES
+        || requests
+            .values()
+            .any(|r| r.as_array().is_some_and(Vec::is_empty))
+    {
+        return Err(error::validation(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        ));
+    }
+    let mut state = db.write_lock();
+    // Validate everything first.
+    let mut planned: Vec<(String, PrimaryKey, Item, Option<Item>)> = Vec::new();
+    for (name, list) in requests {
+        let name = table_name_of(name).to_owned();
+        let table = table(&state, caller, &name)?;
+        let list = list
+            .as_array()
+            .ok_or_else(|| error::missing("requestItems.member"))?;
+        for request in list {
+            let put = request.get("PutRequest").filter(|v| !v.is_null());
+            let delete = request.get("DeleteRequest").filter(|v| !v.is_null());
+            let (key, key_item, new) = match (put, delete) {
+                (Some(put), None) => {
+                    let item = input::opt_item(put, "Item")?.ok_or_else(|| {
+                        error::missing("requestItems.member.member.putRequest.item")
+                    })?;
+                    let key = check_item(&table.meta, &item)?;
+                    (key, table.meta.key_schema.project_key(&item), Some(item))
+                }
+                (None, Some(delete)) => {
+                    let key_item = input::opt_item(delete, "Key")?.ok_or_else(|| {
+                        error::missing("requestItems.member.member.deleteRequest.key")
+                    })?;
+                    (
+                        table.meta.key_schema.key_of_request(&key_item)?,
+                        key_item,
+                        None,
+                    )
+                }
+                _ => {
+                    return Err(error::validation(
+                        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+                    ));
+                }
+            };
+            if planned.iter().any(|(t, k, _, _)| *t == name && *k == key) {
+                return Err(error::validation(
+                    "Provided list of item keys contains duplicates",
+                ));
+            }
+            planned.push((name.clone(), key, key_item, new));
+        }
+    }
+    if db.keeps_records() {
+        let mut batch = Batch::new();
+        for (name, _, key_item, new) in &planned {
+            let record = persist::item_key(&caller.account, &caller.region, name, key_item);
+            match new {
+                Some(item) => batch.put(persist::ITEMS, record, persist::item_value(item)),
+                None => batch.delete(persist::ITEMS, record),
+            };
+        }
+        db.commit(batch)?;
+    }
+    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    for (name, key, _, new) in planned {
+        let table = table_mut(&mut state, caller, &name)?;
+        *units.entry(name).or_default() += write_units(table.items.get(&key), new.as_ref());
+        store(table, key, new);
+    }
+    let mut out = json!({"UnprocessedItems": {}});
+    if let Some(c) = capacity_list(&input, &units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}

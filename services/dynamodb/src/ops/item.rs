@@ -1,0 +1,455 @@
+//! PutItem, GetItem, DeleteItem, UpdateItem, and what they share: conditions, return
+//! values, consumed capacity.
+
+use std::collections::BTreeMap;
+
+use ruststack_protocol::ServiceError;
+use ruststack_storage::Batch;
+use serde_json::{Value, json};
+
+use crate::expr::{self, Names, Values};
+use crate::keys::PrimaryKey;
+use crate::ops::input::{self, opt_str, req_str};
+use crate::ops::{table, table_mut, table_name_of};
+use crate::state::{Table, TableMeta};
+use crate::value::{AttributeValue, Item, item_size, item_to_json};
+use crate::{Caller, DynamoDb, error, persist};
+
+/// DynamoDB's maximum item size.
+pub(crate) const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// The expression context of one request: its names and values, and which of them the
+/// request's expressions used (DynamoDB rejects unused ones).
+pub(crate) struct Context {
+    pub(crate) names: BTreeMap<String, String>,
+    pub(crate) values: BTreeMap<String, AttributeValue>,
+}
+
+impl Context {
+    pub(crate) fn from_input(input: &Value) -> Result<Self, ServiceError> {
+        Ok(Self {
+            names: input::names(input)?,
+            values: input::values(input)?,
+        })
+    }
+
+    pub(crate) fn names(&self) -> Names<'_> {
+        Names(&self.names)
+    }
+
+    pub(crate) fn values(&self) -> Values<'_> {
+        Values(&self.values)
+    }
+
+    /// Rejects names/values no expression used, and names/values given without any
+    /// expression.
+    pub(crate) fn check(&self, used: &[&expr::Usage]) -> Result<(), ServiceError> {
+        if used.is_empty() {
+            if !self.values.is_empty() {
+                return Err(error::validation(
+                    "ExpressionAttributeValues can only be specified when using expressions",
+                ));
+            }
+            if !self.names.is_empty() {
+                return Err(error::validation(
+                    "ExpressionAttributeNames can only be specified when using expressions",
+                ));
+            }
+            return Ok(());
+        }
+        expr::check_unused(self.names(), self.values(), used).map_err(expr_error)
+    }
+
+    /// Parses a `ConditionExpression` or `FilterExpression`.
+    pub(crate) fn condition(
+        &self,
+        text: Option<&str>,
+        kind: expr::ConditionKind,
+    ) -> Result<Option<expr::Condition>, ServiceError> {
+        text.map(|t| {
+            expr::Condition::parse(t, kind, self.names(), self.values()).map_err(expr_error)
+        })
+        .transpose()
+    }
+
+    /// Parses a `ProjectionExpression`.
+    pub(crate) fn projection(
+        &self,
+        text: Option<&str>,
+    ) -> Result<Option<expr::Projection>, ServiceError> {
+        text.map(|t| expr::Projection::parse(t, self.names()).map_err(expr_error))
+            .transpose()
+    }
+}
+
+/// An expression error is a `ValidationException` with the expression's own message.
+pub(crate) fn expr_error(e: expr::ExprError) -> ServiceError {
+    error::validation(e.to_string())
+}
+
+/// Evaluates a parsed `ConditionExpression` against the current item (absent = empty).
+pub(crate) fn check_condition(
+    condition: Option<&expr::Condition>,
+    current: Option<&Item>,
+    return_on_failure: bool,
+) -> Result<(), ServiceError> {
+    let Some(condition) = condition else {
+        return Ok(());
+    };
+    let empty = Item::new();
+    if condition.evaluate(current.unwrap_or(&empty)) {
+        return Ok(());
+    }
+    let mut err = error::conditional_check_failed();
+    if return_on_failure && let Some(item) = current {
+        err = err.with_field("Item", item_to_json(item));
+    }
+    Err(err)
+}
+
+/// `ReturnValuesOnConditionCheckFailure`: `ALL_OLD` or `NONE`.
+pub(crate) fn return_on_failure(input: &Value) -> Result<bool, ServiceError> {
+    match opt_str(input, "ReturnValuesOnConditionCheckFailure")? {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some(other) => Err(error::constraint(
+            other,
+            "returnValuesOnConditionCheckFailure",
+            "Member must satisfy enum value set: [ALL_OLD, NONE]",
+        )),
+    }
+}
+
+/// Validates a whole item for a write: size, key attributes, and index key types.
+pub(crate) fn check_item(meta: &TableMeta, item: &Item) -> Result<PrimaryKey, ServiceError> {
+    if item_size(item) > MAX_ITEM_BYTES {
+        return Err(error::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
+    }
+    let key = meta.key_schema.key_of_item(item)?;
+    for index in meta.gsis.iter().chain(&meta.lsis) {
+        for (name, kind) in
+            std::iter::once(&index.key_schema.hash).chain(index.key_schema.range.iter())
+        {
+            if let Some(value) = item.get(name) {
+                if value.type_name() != kind.name() {
+                    return Err(error::invalid_parameter(format!(
+                        "Type mismatch for Index Key {name} Expected: {} Actual: {} IndexName: {}",
+                        kind.name(),
+                        value.type_name(),
+                        index.name
+                    )));
+                }
+                let empty = matches!(value, AttributeValue::S(s) if s.is_empty())
+                    || matches!(value, AttributeValue::B(b) if b.is_empty());
+                if empty {
+                    return Err(error::invalid_parameter(format!(
+                        "One or more index key attributes are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {name}",
+                        index.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(key)
+}
+
+/// Capacity units for `ReturnConsumedCapacity`.
+pub(crate) fn consumed(
+    input: &Value,
+    table: &str,
+    units: f64,
+) -> Result<Option<Value>, ServiceError> {
+    match opt_str(input, "ReturnConsumedCapacity")? {
+        None | Some("NONE") => Ok(None),
+        Some("TOTAL") => Ok(Some(json!({"TableName": table, "CapacityUnits": units}))),
+        Some("INDEXES") => Ok(Some(
+            json!({"TableName": table, "CapacityUnits": units, "Table": {"CapacityUnits": units}}),
+        )),
+        Some(other) => Err(error::constraint(
+            other,
+            "returnConsumedCapacity",
+            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        )),
+    }
+}
+
+/// Write units: 1 per KB (rounded up) of the larger of the old and new item.
+pub(crate) fn write_units(old: Option<&Item>, new: Option<&Item>) -> f64 {
+    let size = old.map_or(0, item_size).max(new.map_or(0, item_size));
+    size.div_ceil(1024).max(1) as f64
+}
+
+/// Read units: 1 per 4 KB (rounded up), half for eventually consistent reads.
+pub(crate) fn read_units(size: usize, consistent: bool) -> f64 {
+    let units = size.div_ceil(4096).max(1) as f64;
+    if consistent { units } else { units / 2.0 }
+}
+
+fn key_record(caller: &Caller, table: &str, meta: &TableMeta, item: &Item) -> Vec<u8> {
+    persist::item_key(
+        &caller.account,
+        &caller.region,
+        table,
+        &meta.key_schema.project_key(item),
+    )
+}
+
+/// Commits and applies a write of one item (`Some` = put, `None` = delete).
+pub(crate) fn apply_write(
+    db: &DynamoDb,
+    caller: &Caller,
+    table: &mut Table,
+    key: PrimaryKey,
+    key_item: &Item,
+    new: Option<Item>,
+) -> Result<Option<Item>, ServiceError> {
+    if db.keeps_records() {
+        let mut batch = Batch::new();
+        let record = key_record(caller, &table.meta.name, &table.meta, key_item);
+        match &new {
+            Some(item) => batch.put(persist::ITEMS, record, persist::item_value(item)),
+            None => batch.delete(persist::ITEMS, record),
+        };
+        db.commit(batch)?;
+    }
+    Ok(store(table, key, new))
+}
+
+/// Applies a committed write to the model; returns the previous item.
+pub(crate) fn store(table: &mut Table, key: PrimaryKey, new: Option<Item>) -> Option<Item> {
+    if let Some(item) = &new {
+        table.size_bytes += item_size(item) as u64;
+    }
+    let old = match new {
+        Some(item) => table.items.insert(key, item),
+        None => table.items.remove(&key),
+    };
+    if let Some(old) = &old {
+        table.size_bytes = table.size_bytes.saturating_sub(item_size(old) as u64);
+    }
+    old
+}
+
+pub(crate) fn put_item(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let item = input::opt_item(&input, "Item")?.ok_or_else(|| error::missing("item"))?;
+    let return_values = opt_str(&input, "ReturnValues")?.unwrap_or("NONE");
+    if !matches!(return_values, "NONE" | "ALL_OLD") {
+        return Err(error::validation("Return values set to invalid value"));
+    }
+    let ctx = Context::from_input(&input)?;
+    let condition = ctx.condition(
+        opt_str(&input, "ConditionExpression")?,
+        expr::ConditionKind::Condition,
+    )?;
+    ctx.check(
+        &condition
+            .iter()
+            .map(expr::Condition::usage)
+            .collect::<Vec<_>>(),
+    )?;
+    let on_failure = return_on_failure(&input)?;
+    let mut state = db.write_lock();
+    let table = table_mut(&mut state, caller, &name)?;
+    let key = check_item(&table.meta, &item)?;
+    check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
+    let units = write_units(table.items.get(&key), Some(&item));
+    let key_item = table.meta.key_schema.project_key(&item);
+    let old = apply_write(db, caller, table, key, &key_item, Some(item))?;
+    let mut out = json!({});
+    if return_values == "ALL_OLD"
+        && let Some(old) = old
+    {
+        out["Attributes"] = item_to_json(&old);
+    }
+    if let Some(c) = consumed(&input, &name, units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
+
+pub(crate) fn get_item(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let key_item = input::opt_item(&input, "Key")?.ok_or_else(|| error::missing("key"))?;
+    let ctx = Context::from_input(&input)?;
+    let projection = ctx.projection(opt_str(&input, "ProjectionExpression")?)?;
+    ctx.check(
+        &projection
+            .iter()
+            .map(expr::Projection::usage)
+            .collect::<Vec<_>>(),
+    )?;
+    let attributes_to_get = attributes_to_get(&input)?;
+    let consistent = input::opt_bool(&input, "ConsistentRead")?.unwrap_or(false);
+    let state = db.read();
+    let table = table(&state, caller, &name)?;
+    let key = table.meta.key_schema.key_of_request(&key_item)?;
+    let found = table.items.get(&key);
+    let mut out = json!({});
+    if let Some(item) = found {
+        let shown = project(item, projection.as_ref(), attributes_to_get.as_deref())?;
+        out["Item"] = item_to_json(&shown);
+    }
+    let units = read_units(found.map_or(0, item_size), consistent);
+    if let Some(c) = consumed(&input, &name, units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
+
+/// The legacy `AttributesToGet` list.
+pub(crate) fn attributes_to_get(input: &Value) -> Result<Option<Vec<String>>, ServiceError> {
+    Ok(input::opt_array(input, "AttributesToGet")?.map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }))
+}
+
+/// Applies a projection (expression or legacy list) to an item.
+pub(crate) fn project(
+    item: &Item,
+    projection: Option<&expr::Projection>,
+    attributes: Option<&[String]>,
+) -> Result<Item, ServiceError> {
+    if projection.is_some() && attributes.is_some() {
+        return Err(error::validation(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+        ));
+    }
+    Ok(match (projection, attributes) {
+        (Some(p), _) => p.apply(item),
+        (None, Some(names)) => item
+            .iter()
+            .filter(|(k, _)| names.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        (None, None) => item.clone(),
+    })
+}
+
+pub(crate) fn delete_item(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let key_item = input::opt_item(&input, "Key")?.ok_or_else(|| error::missing("key"))?;
+    let return_values = opt_str(&input, "ReturnValues")?.unwrap_or("NONE");
+    if !matches!(return_values, "NONE" | "ALL_OLD") {
+        return Err(error::validation("Return values set to invalid value"));
+    }
+    let ctx = Context::from_input(&input)?;
+    let condition = ctx.condition(
+        opt_str(&input, "ConditionExpression")?,
+        expr::ConditionKind::Condition,
+    )?;
+    ctx.check(
+        &condition
+            .iter()
+            .map(expr::Condition::usage)
+            .collect::<Vec<_>>(),
+    )?;
+    let on_failure = return_on_failure(&input)?;
+    let mut state = db.write_lock();
+    let table = table_mut(&mut state, caller, &name)?;
+    let key = table.meta.key_schema.key_of_request(&key_item)?;
+    check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
+    let units = write_units(table.items.get(&key), None);
+    let old = if table.items.contains_key(&key) {
+        apply_write(db, caller, table, key, &key_item, None)?
+    } else {
+        None
+    };
+    let mut out = json!({});
+    if return_values == "ALL_OLD"
+        && let Some(old) = old
+    {
+        out["Attributes"] = item_to_json(&old);
+    }
+    if let Some(c) = consumed(&input, &name, units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
+
+pub(crate) fn update_item(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let key_item = input::opt_item(&input, "Key")?.ok_or_else(|| error::missing("key"))?;
+    let return_values = opt_str(&input, "ReturnValues")?
+        .unwrap_or("NONE")
+        .to_owned();
+    if !matches!(
+        return_values.as_str(),
+        "NONE" | "ALL_OLD" | "UPDATED_OLD" | "ALL_NEW" | "UPDATED_NEW"
+    ) {
+        return Err(error::constraint(
+            &return_values,
+            "returnValues",
+            "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+        ));
+    }
+    let ctx = Context::from_input(&input)?;
+    let update = opt_str(&input, "UpdateExpression")?
+        .map(|u| expr::Update::parse(u, ctx.names(), ctx.values()).map_err(expr_error))
+        .transpose()?;
+    let condition = ctx.condition(
+        opt_str(&input, "ConditionExpression")?,
+        expr::ConditionKind::Condition,
+    )?;
+    let mut used: Vec<&expr::Usage> = update.iter().map(expr::Update::usage).collect();
+    used.extend(condition.iter().map(expr::Condition::usage));
+    ctx.check(&used)?;
+    let on_failure = return_on_failure(&input)?;
+    let mut state = db.write_lock();
+    let table = table_mut(&mut state, caller, &name)?;
+    let key = table.meta.key_schema.key_of_request(&key_item)?;
+    if let Some(update) = &update {
+        let keys = table.meta.key_schema.names();
+        if let Some(path) = update.paths().find(|p| keys.contains(&p.root())) {
+            return Err(error::invalid_parameter(format!(
+                "Cannot update attribute {}. This attribute is part of the key",
+                path.root()
+            )));
+        }
+    }
+    let current = table.items.get(&key).cloned();
+    check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
+    let mut new = current.clone().unwrap_or_else(|| key_item.clone());
+    let updated = match &update {
+        Some(update) => Some(update.apply(&mut new).map_err(expr_error)?),
+        None => None,
+    };
+    let new_key = check_item(&table.meta, &new)?;
+    let units = write_units(current.as_ref(), Some(&new));
+    apply_write(db, caller, table, new_key, &key_item, Some(new.clone()))?;
+    let attributes = match (return_values.as_str(), &updated) {
+        ("ALL_OLD", _) => current.clone(),
+        ("ALL_NEW", _) => Some(new.clone()),
+        ("UPDATED_OLD", Some(paths)) => current.as_ref().map(|old| paths.project(old)),
+        ("UPDATED_NEW", Some(paths)) => Some(paths.project(&new)),
+        _ => None,
+    };
+    let mut out = json!({});
+    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
+        out["Attributes"] = item_to_json(&attributes);
+    }
+    if let Some(c) = consumed(&input, &name, units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}

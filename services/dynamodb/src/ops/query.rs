@@ -1,0 +1,460 @@
+//! Query and Scan: key conditions, index reads with projections, filters, `Select`,
+//! `Limit`, the 1 MB page, `ExclusiveStartKey`/`LastEvaluatedKey`, parallel scan segments.
+
+use std::ops::Bound;
+
+use ruststack_protocol::ServiceError;
+use serde_json::{Value, json};
+
+use crate::expr::{self, KeyCondition};
+use crate::keys::{KeySchema, KeyValue};
+use crate::ops::input::{self, opt_bool, opt_i64, opt_str, req_str};
+use crate::ops::item::{Context, attributes_to_get, consumed, expr_error, project, read_units};
+use crate::ops::{table, table_name_of};
+use crate::state::{IndexMeta, Table};
+use crate::value::{AttributeValue, Item, item_size, item_to_json};
+use crate::{Caller, DynamoDb, error};
+
+/// A Query or Scan page stops once this many bytes of items were read.
+const PAGE_BYTES: usize = 1024 * 1024;
+
+/// An index and whether it is global.
+type IndexRef<'a> = (&'a IndexMeta, bool);
+
+/// The key schema a read uses (the table's or an index's) and the index, if any.
+fn read_schema<'a>(
+    table: &'a Table,
+    index_name: Option<&str>,
+) -> Result<(&'a KeySchema, Option<IndexRef<'a>>), ServiceError> {
+    match index_name {
+        None => Ok((&table.meta.key_schema, None)),
+        Some(name) => match table.meta.index(name) {
+            Some((index, global)) => Ok((&index.key_schema, Some((index, global)))),
+            None => Err(error::validation(format!(
+                "The table does not have the specified index: {name}"
+            ))),
+        },
+    }
+}
+
+/// What an index shows of an item: keys plus its projection.
+fn index_view(item: &Item, table: &Table, index: &IndexMeta) -> Item {
+    match index.projection_type.as_str() {
+        "ALL" => item.clone(),
+        _ => {
+            let mut keep: Vec<&str> = table.meta.key_schema.names();
+            keep.extend(index.key_schema.names());
+            keep.extend(index.non_key_attributes.iter().map(String::as_str));
+            item.iter()
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        }
+    }
+}
+
+/// The order of items in an index: index key, then table key.
+fn index_order(item: &Item, index: &KeySchema, table: &KeySchema) -> Vec<Option<KeyValue>> {
+    let get = |name: &str| item.get(name).and_then(KeyValue::from_attribute);
+    let mut order = vec![get(&index.hash.0)];
+    if let Some((r, _)) = &index.range {
+        order.push(get(r));
+    }
+    order.push(get(&table.hash.0));
+    if let Some((r, _)) = &table.range {
+        order.push(get(r));
+    }
+    order
+}
+
+/// The items a read walks, in order, starting after `start` (an `ExclusiveStartKey`).
+fn candidates<'a>(
+    table: &'a Table,
+    schema: &KeySchema,
+    index: Option<&IndexMeta>,
+    partition: Option<&KeyValue>,
+    start: Option<&Item>,
+) -> Result<Vec<&'a Item>, ServiceError> {
+    match index {
+        None => {
+            let start_key = start.map(|s| table.meta.key_schema.key_of_request(s)).transpose()
+                .map_err(|_| error::validation("The provided starting key is invalid: The provided key element does not match the schema"))?;
+            let lower = match (&start_key, partition) {
+                (Some(k), _) => Bound::Excluded(k.clone()),
+                (None, Some(p)) => Bound::Included((p.clone(), None)),
+                (None, None) => Bound::Unbounded,
+            };
+            Ok(table
+                .items
+                .range((lower, Bound::Unbounded))
+                .take_while(|((pk, _), _)| partition.is_none_or(|p| pk == p))
+                .map(|(_, item)| item)
+                .collect())
+        }
+        Some(index) => {
+            let mut list: Vec<(Vec<Option<KeyValue>>, &Item)> = table
+                .items
+                .values()
+                .filter(|item| {
+                    index
+                        .key_schema
+                        .names()
+                        .iter()
+                        .all(|n| item.contains_key(*n))
+                })
+                .filter(|item| {
+                    partition.is_none_or(|p| {
+                        item.get(&schema.hash.0)
+                            .and_then(KeyValue::from_attribute)
+                            .as_ref()
+                            == Some(p)
+                    })
+                })
+                .map(|item| (index_order(item, schema, &table.meta.key_schema), item))
+                .collect();
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            let skip = match start {
+                Some(s) => {
+                    let position = index_order(s, schema, &table.meta.key_schema);
+                    list.partition_point(|(o, _)| *o <= position)
+                }
+                None => 0,
+            };
+            Ok(list.into_iter().skip(skip).map(|(_, item)| item).collect())
+        }
+    }
+}
+
+/// The page a read returns.
+struct Page {
+    items: Vec<Item>,
+    count: usize,
+    scanned: usize,
+    last_key: Option<Item>,
+    bytes: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_page<'a>(
+    table: &Table,
+    schema: &KeySchema,
+    index: Option<&IndexMeta>,
+    walk: impl Iterator<Item = &'a Item>,
+    limit: Option<usize>,
+    filter: Option<&expr::Condition>,
+    keep: &dyn Fn(&Item) -> Result<bool, ServiceError>,
+    shape: &dyn Fn(&Item) -> Result<Item, ServiceError>,
+) -> Result<Page, ServiceError> {
+    let mut page = Page {
+        items: Vec::new(),
+        count: 0,
+        scanned: 0,
+        last_key: None,
+        bytes: 0,
+    };
+    let mut walk = walk.peekable();
+    while let Some(item) = walk.next() {
+        if !keep(item)? {
+            continue;
+        }
+        let view = match index {
+            Some(index) => index_view(item, table, index),
+            None => item.clone(),
+        };
+        page.scanned += 1;
+        page.bytes += item_size(item);
+        if filter.is_none_or(|f| f.evaluate(&view)) {
+            page.count += 1;
+            page.items.push(shape(&view)?);
+        }
+        let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
+        if full {
+            if walk.peek().is_some() || limit.is_some_and(|l| page.scanned >= l) {
+                let mut key = table.meta.key_schema.project_key(item);
+                if index.is_some() {
+                    key.extend(schema.project_key(item));
+                }
+                page.last_key = Some(key);
+            }
+            break;
+        }
+    }
+    Ok(page)
+}
+
+/// What Query and Scan share: the request's table/index, expressions, select and paging.
+struct ReadRequest {
+    table_name: String,
+    index_name: Option<String>,
+    ctx: Context,
+    filter: Option<expr::Condition>,
+    projection: Option<expr::Projection>,
+    attributes: Option<Vec<String>>,
+    select: String,
+    limit: Option<usize>,
+    start: Option<Item>,
+    consistent: bool,
+}
+
+/// Parses what Query and Scan share (the key condition is Query's own: it needs the key
+/// schema, so the unused-placeholder check runs once it is parsed).
+fn read_request(input: &Value) -> Result<ReadRequest, ServiceError> {
+    let table_name = table_name_of(req_str(input, "TableName", "tableName")?).to_owned();
+    let index_name = opt_str(input, "IndexName")?.map(str::to_owned);
+    let ctx = Context::from_input(input)?;
+    let filter = ctx.condition(
+        opt_str(input, "FilterExpression")?,
+        expr::ConditionKind::Filter,
+    )?;
+    let projection = ctx.projection(opt_str(input, "ProjectionExpression")?)?;
+    let attributes = attributes_to_get(input)?;
+    let select = opt_str(input, "Select")?
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            if projection.is_some() || attributes.is_some() {
+                "SPECIFIC_ATTRIBUTES".to_owned()
+            } else if index_name.is_some() {
+                "ALL_PROJECTED_ATTRIBUTES".to_owned()
+            } else {
+                "ALL_ATTRIBUTES".to_owned()
+            }
+        });
+    match select.as_str() {
+        "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "COUNT"
+            if projection.is_some() || attributes.is_some() =>
+        {
+            return Err(error::validation(format!(
+                "Cannot specify the AttributesToGet when choosing to get {select}"
+            )));
+        }
+        "ALL_PROJECTED_ATTRIBUTES" if index_name.is_none() => {
+            return Err(error::validation(
+                "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+            ));
+        }
+        "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "COUNT" | "SPECIFIC_ATTRIBUTES" => {}
+        other => {
+            return Err(error::constraint(
+                other,
+                "select",
+                "Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+            ));
+        }
+    }
+    let limit = match opt_i64(input, "Limit")? {
+        Some(l) if l < 1 => {
+            return Err(error::constraint(
+                &l.to_string(),
+                "limit",
+                "Member must have value greater than or equal to 1",
+            ));
+        }
+        Some(l) => Some(l as usize),
+        None => None,
+    };
+    Ok(ReadRequest {
+        table_name,
+        index_name,
+        ctx,
+        filter,
+        projection,
+        attributes,
+        select,
+        limit,
+        start: input::opt_item(input, "ExclusiveStartKey")?,
+        consistent: opt_bool(input, "ConsistentRead")?.unwrap_or(false),
+    })
+}
+
+impl ReadRequest {
+    /// DynamoDB rejects placeholders no expression of the request used.
+    fn check_unused(&self, key_condition: Option<&KeyCondition>) -> Result<(), ServiceError> {
+        let mut used: Vec<&expr::Usage> = key_condition.iter().map(|k| k.usage()).collect();
+        used.extend(self.filter.iter().map(expr::Condition::usage));
+        used.extend(self.projection.iter().map(expr::Projection::usage));
+        self.ctx.check(&used)
+    }
+}
+
+fn respond(input: &Value, request: &ReadRequest, page: Page) -> Result<Value, ServiceError> {
+    let mut out = json!({"Count": page.count, "ScannedCount": page.scanned});
+    if request.select != "COUNT" {
+        out["Items"] = Value::Array(page.items.iter().map(item_to_json).collect());
+    }
+    if let Some(key) = &page.last_key {
+        out["LastEvaluatedKey"] = item_to_json(key);
+    }
+    if let Some(c) = consumed(
+        input,
+        &request.table_name,
+        read_units(page.bytes, request.consistent),
+    )? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
+}
+
+fn check_index_read(
+    request: &ReadRequest,
+    index: Option<IndexRef<'_>>,
+) -> Result<(), ServiceError> {
+    if let Some((_, true)) = index
+        && request.consistent
+    {
+        return Err(error::validation(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn query(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Value, ServiceError> {
+    let key_text = opt_str(&input, "KeyConditionExpression")?
+        .ok_or_else(|| error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
+    let request = read_request(&input)?;
+    let state = db.read();
+    let table = table(&state, caller, &request.table_name)?;
+    let (schema, index) = read_schema(table, request.index_name.as_deref())?;
+    check_index_read(&request, index)?;
+    let key_condition = KeyCondition::parse(
+        key_text,
+        request.ctx.names(),
+        request.ctx.values(),
+        &schema.hash.0,
+        schema.range.as_ref().map(|(r, _)| r.as_str()),
+    )
+    .map_err(expr_error)?;
+    request.check_unused(Some(&key_condition))?;
+    let partition = KeyValue::from_attribute(key_condition.partition_value()).ok_or_else(|| {
+        error::validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+    })?;
+    if partition.to_attribute().type_name() != schema.hash.1.name() {
+        return Err(error::validation(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ));
+    }
+    let mut walk = candidates(
+        table,
+        schema,
+        index.map(|(i, _)| i),
+        Some(&partition),
+        request.start.as_ref(),
+    )?;
+    if !opt_bool(&input, "ScanIndexForward")?.unwrap_or(true) {
+        // Backwards: restart from the end of the partition, before the start key.
+        let mut all = candidates(table, schema, index.map(|(i, _)| i), Some(&partition), None)?;
+        if let Some(start) = &request.start {
+            let start_order = index_order(start, schema, &table.meta.key_schema);
+            all.retain(|item| index_order(item, schema, &table.meta.key_schema) < start_order);
+        }
+        all.reverse();
+        walk = all;
+    }
+    let range_name = schema.range.as_ref().map(|(r, _)| r.clone());
+    let keep = |item: &Item| -> Result<bool, ServiceError> {
+        Ok(match &range_name {
+            Some(r) => item.get(r).is_some_and(|v| key_condition.sort_matches(v)),
+            None => true,
+        })
+    };
+    let shape = |item: &Item| {
+        project(
+            item,
+            request.projection.as_ref(),
+            request.attributes.as_deref(),
+        )
+    };
+    let page = read_page(
+        table,
+        schema,
+        index.map(|(i, _)| i),
+        walk.into_iter(),
+        request.limit,
+        request.filter.as_ref(),
+        &keep,
+        &shape,
+    )?;
+    respond(&input, &request, page)
+}
+
+pub(crate) fn scan(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Value, ServiceError> {
+    let request = read_request(&input)?;
+    request.check_unused(None)?;
+    let segment = opt_i64(&input, "Segment")?;
+    let total = opt_i64(&input, "TotalSegments")?;
+    let segments = match (segment, total) {
+        (None, None) => None,
+        (Some(s), Some(t)) => {
+            if !(1..=1_000_000).contains(&t) {
+                return Err(error::constraint(
+                    &t.to_string(),
+                    "totalSegments",
+                    "Member must have value less than or equal to 1000000",
+                ));
+            }
+            if s < 0 || s >= t {
+                return Err(error::validation(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+                )));
+            }
+            Some((s as u64, t as u64))
+        }
+        (Some(_), None) => {
+            return Err(error::validation(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(error::validation(
+                "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+            ));
+        }
+    };
+    let state = db.read();
+    let table = table(&state, caller, &request.table_name)?;
+    let (schema, index) = read_schema(table, request.index_name.as_deref())?;
+    check_index_read(&request, index)?;
+    let walk = candidates(
+        table,
+        schema,
+        index.map(|(i, _)| i),
+        None,
+        request.start.as_ref(),
+    )?;
+    let hash_name = table.meta.key_schema.hash.0.clone();
+    let keep = |item: &Item| -> Result<bool, ServiceError> {
+        Ok(match segments {
+            None => true,
+            Some((s, t)) => item.get(&hash_name).is_some_and(|v| segment_of(v, t) == s),
+        })
+    };
+    let shape = |item: &Item| {
+        project(
+            item,
+            request.projection.as_ref(),
+            request.attributes.as_deref(),
+        )
+    };
+    let page = read_page(
+        table,
+        schema,
+        index.map(|(i, _)| i),
+        walk.into_iter(),
+        request.limit,
+        request.filter.as_ref(),
+        &keep,
+        &shape,
+    )?;
+    respond(&input, &request, page)
+}
+
+/// Which parallel-scan segment a partition key falls in (FNV-1a of its wire form).
+fn segment_of(value: &AttributeValue, total: u64) -> u64 {
+    let text = value.to_json().to_string();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash % total.max(1)
+}

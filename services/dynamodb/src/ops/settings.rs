@@ -1,0 +1,218 @@
+//! Time to live, tags, limits, endpoints, continuous backups.
+
+use ruststack_protocol::ServiceError;
+use ruststack_storage::Batch;
+use serde_json::{Value, json};
+
+use crate::ops::input::{opt_array, opt_bool, opt_str, req_str};
+use crate::ops::{table, table_mut, table_name_of};
+use crate::{Caller, DynamoDb, error, persist};
+
+pub(crate) fn describe_time_to_live(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let state = db.read();
+    let table = table(&state, caller, &name)?;
+    Ok(match &table.meta.ttl_attribute {
+        Some(attr) => {
+            json!({"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": attr}})
+        }
+        None => json!({"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}),
+    })
+}
+
+pub(crate) fn update_time_to_live(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let spec = input
+        .get("TimeToLiveSpecification")
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| error::missing("timeToLiveSpecification"))?;
+    let enabled = opt_bool(spec, "Enabled")?
+        .ok_or_else(|| error::missing("timeToLiveSpecification.enabled"))?;
+    let attribute = req_str(
+        spec,
+        "AttributeName",
+        "timeToLiveSpecification.attributeName",
+    )?
+    .to_owned();
+    let mut state = db.write_lock();
+    let table = table_mut(&mut state, caller, &name)?;
+    let mut meta = table.meta.clone();
+    match (enabled, &meta.ttl_attribute) {
+        (true, Some(_)) => return Err(error::validation("TimeToLive is already enabled")),
+        (false, None) => return Err(error::validation("TimeToLive is already disabled")),
+        (true, None) => meta.ttl_attribute = Some(attribute.clone()),
+        (false, Some(current)) => {
+            if *current != attribute {
+                return Err(error::validation(format!(
+                    "TimeToLive is active on a different AttributeName: current AttributeName is {current}"
+                )));
+            }
+            meta.ttl_attribute = None;
+        }
+    }
+    let mut batch = Batch::new();
+    batch.put(
+        persist::TABLES,
+        persist::key(&[&caller.account, &caller.region, &name]),
+        persist::json(&meta),
+    );
+    db.commit(batch)?;
+    table.meta = meta;
+    Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
+}
+
+fn arn_table(caller: &Caller, input: &Value) -> Result<String, ServiceError> {
+    let arn = req_str(input, "ResourceArn", "resourceArn")?;
+    let prefix = format!(
+        "arn:aws:dynamodb:{}:{}:table/",
+        caller.region, caller.account
+    );
+    match arn.strip_prefix(&prefix) {
+        Some(name) if !name.is_empty() && !name.contains('/') => Ok(name.to_owned()),
+        _ => Err(ServiceError::new(
+            http::StatusCode::BAD_REQUEST,
+            "ResourceNotFoundException",
+            format!("Requested resource not found: ResourcArn: {arn} not found"),
+        )),
+    }
+}
+
+fn not_found_arn(arn: &str) -> ServiceError {
+    ServiceError::new(
+        http::StatusCode::BAD_REQUEST,
+        "ResourceNotFoundException",
+        format!("Requested resource not found: ResourcArn: {arn} not found"),
+    )
+}
+
+pub(crate) fn tag_resource(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = arn_table(caller, &input)?;
+    let tags = crate::ops::table::parse_tags(&input)?;
+    let mut state = db.write_lock();
+    let arn = opt_str(&input, "ResourceArn")?
+        .unwrap_or_default()
+        .to_owned();
+    let table = table_mut(&mut state, caller, &name).map_err(|_| not_found_arn(&arn))?;
+    let mut meta = table.meta.clone();
+    meta.tags.extend(tags);
+    if meta.tags.len() > 50 {
+        return Err(error::validation(
+            "One or more parameter values were invalid: The number of tags exceeds the limit of 50",
+        ));
+    }
+    let mut batch = Batch::new();
+    batch.put(
+        persist::TABLES,
+        persist::key(&[&caller.account, &caller.region, &name]),
+        persist::json(&meta),
+    );
+    db.commit(batch)?;
+    table.meta = meta;
+    Ok(json!({}))
+}
+
+pub(crate) fn untag_resource(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = arn_table(caller, &input)?;
+    let keys: Vec<String> = opt_array(&input, "TagKeys")?
+        .ok_or_else(|| error::missing("tagKeys"))?
+        .iter()
+        .filter_map(|k| k.as_str().map(str::to_owned))
+        .collect();
+    let arn = opt_str(&input, "ResourceArn")?
+        .unwrap_or_default()
+        .to_owned();
+    let mut state = db.write_lock();
+    let table = table_mut(&mut state, caller, &name).map_err(|_| not_found_arn(&arn))?;
+    let mut meta = table.meta.clone();
+    for key in &keys {
+        meta.tags.remove(key);
+    }
+    let mut batch = Batch::new();
+    batch.put(
+        persist::TABLES,
+        persist::key(&[&caller.account, &caller.region, &name]),
+        persist::json(&meta),
+    );
+    db.commit(batch)?;
+    table.meta = meta;
+    Ok(json!({}))
+}
+
+pub(crate) fn list_tags_of_resource(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = arn_table(caller, &input)?;
+    let arn = opt_str(&input, "ResourceArn")?
+        .unwrap_or_default()
+        .to_owned();
+    let state = db.read();
+    let table = table(&state, caller, &name).map_err(|_| not_found_arn(&arn))?;
+    let tags: Vec<Value> = table
+        .meta
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    Ok(json!({ "Tags": tags }))
+}
+
+pub(crate) fn describe_limits(
+    _db: &DynamoDb,
+    _caller: &Caller,
+    _input: Value,
+) -> Result<Value, ServiceError> {
+    Ok(json!({
+        "AccountMaxReadCapacityUnits": 80000,
+        "AccountMaxWriteCapacityUnits": 80000,
+        "TableMaxReadCapacityUnits": 40000,
+        "TableMaxWriteCapacityUnits": 40000,
+    }))
+}
+
+pub(crate) fn describe_endpoints(
+    _db: &DynamoDb,
+    caller: &Caller,
+    _input: Value,
+) -> Result<Value, ServiceError> {
+    Ok(
+        json!({"Endpoints": [{"Address": format!("dynamodb.{}.amazonaws.com", caller.region), "CachePeriodInMinutes": 1440}]}),
+    )
+}
+
+pub(crate) fn describe_continuous_backups(
+    db: &DynamoDb,
+    caller: &Caller,
+    input: Value,
+) -> Result<Value, ServiceError> {
+    let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
+    let state = db.read();
+    table(&state, caller, &name).map_err(|_| {
+        ServiceError::new(
+            http::StatusCode::BAD_REQUEST,
+            "TableNotFoundException",
+            format!("Table not found: {name}"),
+        )
+    })?;
+    Ok(json!({"ContinuousBackupsDescription": {
+        "ContinuousBackupsStatus": "ENABLED",
+        "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
+    }}))
+}

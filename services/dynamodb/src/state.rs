@@ -1,0 +1,94 @@
+//! The in-memory model: tables by (account, region), each with its settings and its items
+//! ordered by primary key. Pure data; no I/O, no HTTP.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::keys::{KeySchema, PrimaryKey, ScalarType};
+use crate::value::Item;
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) scopes: HashMap<(String, String), Scope>,
+}
+
+impl State {
+    pub(crate) fn scope(&self, account: &str, region: &str) -> Option<&Scope> {
+        self.scopes.get(&(account.to_owned(), region.to_owned()))
+    }
+
+    pub(crate) fn scope_mut(&mut self, account: &str, region: &str) -> &mut Scope {
+        self.scopes
+            .entry((account.to_owned(), region.to_owned()))
+            .or_default()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    pub(crate) tables: BTreeMap<String, Table>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub(crate) meta: TableMeta,
+    pub(crate) items: BTreeMap<PrimaryKey, Item>,
+    pub(crate) size_bytes: u64,
+}
+
+impl Table {
+    pub(crate) fn new(meta: TableMeta) -> Self {
+        Self {
+            meta,
+            items: BTreeMap::new(),
+            size_bytes: 0,
+        }
+    }
+}
+
+/// A secondary index's definition.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct IndexMeta {
+    pub(crate) name: String,
+    pub(crate) key_schema: KeySchema,
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    pub(crate) projection_type: String,
+    pub(crate) non_key_attributes: Vec<String>,
+    pub(crate) provisioned: Option<(i64, i64)>,
+}
+
+/// A table's settings (persisted as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct TableMeta {
+    pub(crate) name: String,
+    pub(crate) id: String,
+    pub(crate) creation_time: f64,
+    pub(crate) key_schema: KeySchema,
+    pub(crate) attribute_definitions: Vec<(String, ScalarType)>,
+    pub(crate) billing_mode: String,
+    pub(crate) provisioned: Option<(i64, i64)>,
+    pub(crate) gsis: Vec<IndexMeta>,
+    pub(crate) lsis: Vec<IndexMeta>,
+    pub(crate) stream_view_type: Option<String>,
+    pub(crate) stream_label: Option<String>,
+    pub(crate) sse: Option<serde_json::Value>,
+    pub(crate) table_class: String,
+    pub(crate) deletion_protection: bool,
+    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) ttl_attribute: Option<String>,
+}
+
+impl TableMeta {
+    pub(crate) fn arn(&self, region: &str, account: &str) -> String {
+        format!("arn:aws:dynamodb:{region}:{account}:table/{}", self.name)
+    }
+
+    pub(crate) fn index(&self, name: &str) -> Option<(&IndexMeta, bool)> {
+        self.gsis
+            .iter()
+            .map(|i| (i, true))
+            .chain(self.lsis.iter().map(|i| (i, false)))
+            .find(|(i, _)| i.name == name)
+    }
+}

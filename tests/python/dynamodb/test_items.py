@@ -1,0 +1,137 @@
+"""Items: Put/Get/Update/Delete with conditions, return values and DynamoDB's errors;
+numbers; the Table resource API; Query/Scan; batches; atomic counters."""
+
+import threading
+from decimal import Decimal
+
+import boto3
+import pytest
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+
+def error(call):
+    with pytest.raises(ClientError) as info:
+        call()
+    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+
+
+@pytest.fixture
+def ddb(client):
+    return client("dynamodb")
+
+
+@pytest.fixture
+def table(server, ddb):
+    ddb.create_table(
+        TableName="items",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    resource = boto3.resource("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+    yield resource.Table("items")
+    ddb.delete_table(TableName="items")
+
+
+def test_put_get_delete(ddb, table):
+    table.put_item(Item={"pk": "a", "sk": 1, "name": "x", "n": Decimal("1.50"), "tags": {"p", "q"}, "doc": {"l": [1, "two", None, True]}})
+    item = table.get_item(Key={"pk": "a", "sk": 1})["Item"]
+    assert item["n"] == Decimal("1.5") and item["tags"] == {"p", "q"} and item["doc"]["l"] == [1, "two", None, True]
+    raw = ddb.get_item(TableName="items", Key={"pk": {"S": "a"}, "sk": {"N": "1"}})["Item"]
+    assert raw["n"] == {"N": "1.5"}
+    assert "Item" not in table.get_item(Key={"pk": "a", "sk": 2})
+    old = table.delete_item(Key={"pk": "a", "sk": 1}, ReturnValues="ALL_OLD")["Attributes"]
+    assert old["name"] == "x"
+    assert "Item" not in table.get_item(Key={"pk": "a", "sk": 1})
+
+
+def test_key_errors(ddb, table):
+    assert error(lambda: table.put_item(Item={"pk": "a"})) == (
+        "ValidationException", "One or more parameter values were invalid: Missing the key sk in the item")
+    assert error(lambda: table.put_item(Item={"pk": "a", "sk": "1"})) == (
+        "ValidationException", "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S")
+    assert error(lambda: table.get_item(Key={"pk": "a"})) == (
+        "ValidationException", "The provided key element does not match the schema")
+    code, message = error(lambda: table.put_item(Item={"pk": "", "sk": 1}))
+    assert "cannot contain an empty string value" in message
+    assert error(lambda: ddb.get_item(TableName="nope", Key={"pk": {"S": "a"}}))[0] == "ResourceNotFoundException"
+
+
+def test_conditions_and_return_values(ddb, table):
+    table.put_item(Item={"pk": "c", "sk": 1, "v": 1})
+    with pytest.raises(ClientError) as info:
+        table.put_item(Item={"pk": "c", "sk": 1, "v": 2}, ConditionExpression="attribute_not_exists(pk)",
+                       ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    err = info.value.response
+    assert err["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert err["Error"]["Message"] == "The conditional request failed"
+    assert err["Item"]["v"] == {"N": "1"}
+    table.put_item(Item={"pk": "c", "sk": 1, "v": 2}, ConditionExpression=Attr("v").eq(1))
+    out = table.update_item(Key={"pk": "c", "sk": 1}, UpdateExpression="SET v = v + :one, note = :n",
+                            ExpressionAttributeValues={":one": 1, ":n": "hi"}, ReturnValues="UPDATED_NEW")
+    assert out["Attributes"] == {"v": 3, "note": "hi"}
+    out = table.update_item(Key={"pk": "c", "sk": 1}, UpdateExpression="REMOVE note", ReturnValues="ALL_OLD")
+    assert out["Attributes"]["note"] == "hi"
+    code, message = error(lambda: table.update_item(Key={"pk": "c", "sk": 1}, UpdateExpression="SET pk = :x",
+                                                    ExpressionAttributeValues={":x": "z"}))
+    assert message == "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
+    code, message = error(lambda: table.update_item(Key={"pk": "c", "sk": 1}, UpdateExpression="SET v = :x",
+                                                    ExpressionAttributeValues={":x": 1, ":unused": 2}))
+    assert message == "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"
+
+
+def test_update_creates_item(table):
+    out = table.update_item(Key={"pk": "new", "sk": 1}, UpdateExpression="ADD hits :one",
+                            ExpressionAttributeValues={":one": 1}, ReturnValues="ALL_NEW")
+    assert out["Attributes"] == {"pk": "new", "sk": 1, "hits": 1}
+
+
+def test_query_and_scan(table):
+    for i in range(10):
+        table.put_item(Item={"pk": "q", "sk": i, "even": i % 2 == 0})
+    table.put_item(Item={"pk": "other", "sk": 1})
+    got = table.query(KeyConditionExpression=Key("pk").eq("q") & Key("sk").between(2, 5))["Items"]
+    assert [i["sk"] for i in got] == [2, 3, 4, 5]
+    back = table.query(KeyConditionExpression=Key("pk").eq("q"), ScanIndexForward=False, Limit=3)
+    assert [i["sk"] for i in back["Items"]] == [9, 8, 7] and back["LastEvaluatedKey"] == {"pk": "q", "sk": 7}
+    more = table.query(KeyConditionExpression=Key("pk").eq("q"), ScanIndexForward=False, Limit=3, ExclusiveStartKey=back["LastEvaluatedKey"])
+    assert [i["sk"] for i in more["Items"]] == [6, 5, 4]
+    filtered = table.query(KeyConditionExpression=Key("pk").eq("q"), FilterExpression=Attr("even").eq(True))
+    assert filtered["Count"] == 5 and filtered["ScannedCount"] == 10
+    count = table.query(KeyConditionExpression=Key("pk").eq("q"), Select="COUNT")
+    assert count["Count"] == 10 and "Items" not in count
+    projected = table.query(KeyConditionExpression=Key("pk").eq("q") & Key("sk").eq(1), ProjectionExpression="sk")
+    assert projected["Items"] == [{"sk": 1}]
+    scanned = table.scan()
+    assert scanned["Count"] == 11
+    segments = [table.scan(Segment=s, TotalSegments=3)["Count"] for s in range(3)]
+    assert sum(segments) == 11
+
+
+def test_batches(ddb, table):
+    with table.batch_writer() as batch:
+        for i in range(30):
+            batch.put_item(Item={"pk": "b", "sk": i})
+    got = ddb.batch_get_item(RequestItems={"items": {"Keys": [{"pk": {"S": "b"}, "sk": {"N": str(i)}} for i in range(5)]}})
+    assert len(got["Responses"]["items"]) == 5 and got["UnprocessedKeys"] == {}
+    code, message = error(lambda: ddb.batch_get_item(RequestItems={"items": {"Keys": [{"pk": {"S": "b"}, "sk": {"N": "1"}}] * 2}}))
+    assert message == "Provided list of item keys contains duplicates"
+    code, _ = error(lambda: ddb.batch_write_item(RequestItems={"items": [{"PutRequest": {"Item": {"pk": {"S": "x"}, "sk": {"N": str(i)}}}} for i in range(26)]}))
+    assert code == "ValidationException"
+
+
+def test_concurrent_add_is_atomic(server, table):
+    def worker():
+        t = boto3.resource("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test").Table("items")
+        for _ in range(100):
+            t.update_item(Key={"pk": "counter", "sk": 0}, UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": 1})
+
+    threads = [threading.Thread(target=worker) for _ in range(10)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert table.get_item(Key={"pk": "counter", "sk": 0})["Item"]["n"] == 1000
