@@ -9,8 +9,8 @@
 //! 2. `parser` — builds the `ast` and enforces AWS's structural rules and quotas.
 //! 3. `eval` — matches a message and produces TestMetricFilter's extracted values.
 //!
-//! `regex` compiles `%...%` expressions (during parsing) into a small linear-time
-//! matcher that `eval` runs.
+//! `regex` checks `%...%` expressions (during parsing) against AWS's subset and compiles
+//! them with `regex_lite`, whose linear-time matcher `eval` runs.
 //!
 //! The three dialects, with AWS's semantics:
 //!

@@ -1,56 +1,55 @@
-//! The `%regex%` subset CloudWatch Logs accepts, compiled and matched here.
+//! The `%regex%` subset CloudWatch Logs accepts: checked here, matched by `regex_lite`.
 //!
 //! AWS documents a small, group-free language: literals, `.`, `[...]` classes, `^` `$`,
 //! `?` `*` `+` `{m,n}`, top-level `|`, `\` escapes and `\d \D \s \S \w \W \xhh`. Only
 //! ASCII letters, digits, space, `: _ # = @ / ; , -` and those operators may appear; `(`
 //! and `)` are refused even when escaped (use `\x28`). Semantics follow Java's regex
-//! (which AWS runs): case-sensitive, unanchored search, `.` stops at line terminators.
+//! (which AWS runs): case-sensitive, unanchored search, `.` stops at line terminators,
+//! `$` also holds just before a final line terminator.
 //!
-//! Without groups a pattern is an alternation of quantified atoms, compiled to a Pike VM
-//! program; matching costs at most input length × program size, and the program size is
-//! capped, so no pattern can make matching slow or deep.
+//! A body is parsed here into branches of quantified atoms, which enforces AWS's rules,
+//! and then written out as an equivalent `regex_lite` pattern: literals as `\x{..}`
+//! escapes, `.` and `$` spelled out with Java's line terminators. Only whether a match
+//! exists matters, so the edges of each branch are trimmed first (see [`trim_edges`]).
+//! Matching is linear in the message length; the size of a pattern is capped, in
+//! instructions of a Thompson program, which bounds the cost per character.
 
 use super::PatternError;
 
-/// Largest program a pattern may compile to; counted repetition is expanded, so this
-/// bounds both memory and the per-character cost of matching.
+/// Largest program a pattern may compile to, counting one instruction per atom copy (a
+/// counted repetition is expanded), two per optional copy, three per unbounded repeat,
+/// two per extra branch and one to finish; bounds the per-character cost of matching.
 const MAX_INSTS: usize = 1024;
 /// Largest bound accepted in `{m,n}`.
 const MAX_REPEAT: u32 = 1000;
+/// `regex_lite`'s limit on the compiled size, in bytes: above anything a pattern within
+/// [`MAX_INSTS`] compiles to, so that cap alone decides what is accepted.
+const SIZE_LIMIT: usize = 8 << 20;
+/// `regex_lite`'s nesting limit; the written pattern nests at most a few levels.
+const NEST_LIMIT: u32 = 16;
+/// Java's line terminators, as a `regex_lite` class body.
+const TERMINATORS: &str = r"\n\r\x{85}\x{2028}\x{2029}";
 
 /// A compiled `%regex%`.
 #[derive(Clone)]
 pub(crate) struct Regex {
     source: String,
-    prog: Vec<Inst>,
+    inner: regex_lite::Regex,
 }
 
 impl std::fmt::Debug for Regex {
-    // The source says more than the compiled program.
+    // The source says more than the compiled form.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "%{}%", self.source)
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Inst {
-    Char(char),
-    Any,
-    Class(ClassSet),
-    Assert(Assertion),
-    Split(usize, usize),
-    Jmp(usize),
-    Match,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Assertion {
-    /// `^`: start of input (Java without MULTILINE).
+    /// `^` (Java without MULTILINE) or `\A`: start of input.
     Start,
     /// `$` or `\Z`: end of input, or just before a final line terminator.
     End,
-    /// `\A`
-    InputStart,
     /// `\z`
     InputEnd,
     /// `\b`
@@ -100,10 +99,17 @@ impl Regex {
         for branch in &mut alternatives {
             trim_edges(branch);
         }
-        let prog = compile(&alternatives)?;
+        if program_size(&alternatives) > MAX_INSTS {
+            return Err(PatternError::invalid_pattern());
+        }
+        let inner = regex_lite::RegexBuilder::new(&write_pattern(&alternatives))
+            .size_limit(SIZE_LIMIT)
+            .nest_limit(NEST_LIMIT)
+            .build()
+            .map_err(|_| PatternError::invalid_pattern())?;
         Ok(Self {
             source: body.to_owned(),
-            prog,
+            inner,
         })
     }
 
@@ -115,36 +121,7 @@ impl Regex {
 
     /// Whether the expression matches anywhere in `text`.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        let chars: Vec<char> = text.chars().collect();
-        let mut vm = Vm {
-            prog: &self.prog,
-            chars: &chars,
-            stamp: vec![0; self.prog.len()],
-            stack: Vec::new(),
-        };
-        let mut current = Vec::new();
-        let mut next = Vec::new();
-        for pos in 0..=chars.len() {
-            // A fresh thread at every position makes the search unanchored.
-            if vm.add(&mut current, 0, pos) {
-                return true;
-            }
-            let Some(&c) = chars.get(pos) else { break };
-            next.clear();
-            for &pc in &current {
-                let consumes = match self.prog.get(pc) {
-                    Some(Inst::Char(want)) => *want == c,
-                    Some(Inst::Any) => !is_line_terminator(c),
-                    Some(Inst::Class(set)) => set.contains(c),
-                    _ => false,
-                };
-                if consumes && vm.add(&mut next, pc + 1, pos + 1) {
-                    return true;
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-        }
-        false
+        self.inner.is_match(text)
     }
 }
 
@@ -153,30 +130,12 @@ fn allowed(c: char) -> bool {
     c.is_ascii_alphanumeric() || " :_#=@/;,-^$?[]{}|\\*+.".contains(c)
 }
 
-fn is_line_terminator(c: char) -> bool {
-    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
 impl ClassSet {
     fn single(item: ClassItem) -> Self {
         Self {
             negated: false,
             items: vec![item],
         }
-    }
-
-    fn contains(&self, c: char) -> bool {
-        let hit = self.items.iter().any(|item| match *item {
-            ClassItem::Range(lo, hi) => lo <= c && c <= hi,
-            ClassItem::Digit(neg) => c.is_ascii_digit() != neg,
-            ClassItem::Space(neg) => matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r') != neg,
-            ClassItem::Word(neg) => is_word(c) != neg,
-        });
-        hit != self.negated
     }
 }
 
@@ -373,7 +332,7 @@ fn parse_escape(chars: &[char], i: usize) -> Result<(Atom, usize), PatternError>
         'W' => class(ClassItem::Word(true)),
         'b' => Atom::Assert(Assertion::WordBoundary),
         'B' => Atom::Assert(Assertion::NotWordBoundary),
-        'A' => Atom::Assert(Assertion::InputStart),
+        'A' => Atom::Assert(Assertion::Start),
         'z' => Atom::Assert(Assertion::InputEnd),
         'Z' => Atom::Assert(Assertion::End),
         't' => Atom::Char('\t'),
@@ -421,148 +380,93 @@ fn trim_edges(branch: &mut Vec<Piece>) {
     }
 }
 
-fn compile(alternatives: &[Vec<Piece>]) -> Result<Vec<Inst>, PatternError> {
-    let mut prog = Vec::new();
-    let mut exits = Vec::new();
-    let count = alternatives.len();
+/// The size of the pattern as a Thompson program (see [`MAX_INSTS`]).
+fn program_size(alternatives: &[Vec<Piece>]) -> usize {
+    let pieces = alternatives.iter().flatten().map(|piece| {
+        let min = piece.min as usize;
+        let optional = match piece.max {
+            None => 3,
+            Some(max) => 2 * (max as usize).saturating_sub(min),
+        };
+        min.saturating_add(optional)
+    });
+    let branches = 2 * alternatives.len().saturating_sub(1);
+    pieces.fold(branches + 1, usize::saturating_add)
+}
+
+/// Writes the parsed alternatives as a `regex_lite` pattern with the same matches.
+fn write_pattern(alternatives: &[Vec<Piece>]) -> String {
+    let mut out = String::new();
     for (n, branch) in alternatives.iter().enumerate() {
-        let last = n + 1 == count;
-        let split = prog.len();
-        if !last {
-            push(&mut prog, Inst::Split(0, 0))?;
+        if n > 0 {
+            out.push('|');
         }
-        for piece in branch {
-            emit_piece(&mut prog, piece)?;
-        }
-        if !last {
-            exits.push(prog.len());
-            push(&mut prog, Inst::Jmp(0))?;
-            let after = prog.len();
-            patch(&mut prog, split, Inst::Split(split + 1, after));
-        }
-    }
-    let end = prog.len();
-    for exit in exits {
-        patch(&mut prog, exit, Inst::Jmp(end));
-    }
-    push(&mut prog, Inst::Match)?;
-    Ok(prog)
-}
-
-fn emit_piece(prog: &mut Vec<Inst>, piece: &Piece) -> Result<(), PatternError> {
-    for _ in 0..piece.min {
-        emit_atom(prog, &piece.atom)?;
-    }
-    match piece.max {
-        None => {
-            let split = prog.len();
-            push(prog, Inst::Split(0, 0))?;
-            emit_atom(prog, &piece.atom)?;
-            push(prog, Inst::Jmp(split))?;
-            let after = prog.len();
-            patch(prog, split, Inst::Split(split + 1, after));
-        }
-        Some(max) => {
-            for _ in piece.min..max {
-                let split = prog.len();
-                push(prog, Inst::Split(0, 0))?;
-                emit_atom(prog, &piece.atom)?;
-                let after = prog.len();
-                patch(prog, split, Inst::Split(split + 1, after));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn emit_atom(prog: &mut Vec<Inst>, atom: &Atom) -> Result<(), PatternError> {
-    let inst = match atom {
-        Atom::Char(c) => Inst::Char(*c),
-        Atom::Any => Inst::Any,
-        Atom::Class(set) => Inst::Class(set.clone()),
-        Atom::Assert(a) => Inst::Assert(*a),
-    };
-    push(prog, inst)
-}
-
-fn push(prog: &mut Vec<Inst>, inst: Inst) -> Result<(), PatternError> {
-    if prog.len() >= MAX_INSTS {
-        return Err(PatternError::invalid_pattern());
-    }
-    prog.push(inst);
-    Ok(())
-}
-
-fn patch(prog: &mut [Inst], at: usize, inst: Inst) {
-    if let Some(slot) = prog.get_mut(at) {
-        *slot = inst;
-    }
-}
-
-/// Pike VM state for one search.
-struct Vm<'a> {
-    prog: &'a [Inst],
-    chars: &'a [char],
-    /// `stamp[pc] == pos + 1` once `pc` is queued for position `pos`, so each
-    /// instruction runs at most once per position.
-    stamp: Vec<usize>,
-    stack: Vec<usize>,
-}
-
-impl Vm<'_> {
-    /// Queues `pc` for position `pos`, following jumps and assertions; returns true as
-    /// soon as a `Match` is reachable.
-    fn add(&mut self, list: &mut Vec<usize>, pc: usize, pos: usize) -> bool {
-        // Fast path: most targets consume a character and need no closure walk.
-        if let Some(Inst::Char(_) | Inst::Any | Inst::Class(_)) = self.prog.get(pc) {
-            if let Some(mark) = self.stamp.get_mut(pc)
-                && *mark != pos + 1
-            {
-                *mark = pos + 1;
-                list.push(pc);
-            }
-            return false;
-        }
-        self.stack.clear();
-        self.stack.push(pc);
-        while let Some(pc) = self.stack.pop() {
-            match self.stamp.get_mut(pc) {
-                Some(mark) if *mark != pos + 1 => *mark = pos + 1,
-                _ => continue,
-            }
-            match self.prog.get(pc) {
-                Some(Inst::Jmp(to)) => self.stack.push(*to),
-                Some(Inst::Split(a, b)) => {
-                    self.stack.push(*b);
-                    self.stack.push(*a);
+        for (k, piece) in branch.iter().enumerate() {
+            match &piece.atom {
+                Atom::Char(c) => push_char(&mut out, *c),
+                Atom::Any => {
+                    out.push_str("[^");
+                    out.push_str(TERMINATORS);
+                    out.push(']');
                 }
-                Some(Inst::Assert(a)) if self.holds(*a, pos) => self.stack.push(pc + 1),
-                Some(Inst::Assert(_)) | None => {}
-                Some(Inst::Match) => return true,
-                Some(_) => list.push(pc),
+                Atom::Class(set) => push_class(&mut out, set),
+                // `regex_lite`'s `$` is `\z`; Java's also holds before a final line
+                // terminator. At the end of a branch, consuming that terminator gives
+                // the same answer (nothing else has to match); elsewhere `\z` is kept.
+                Atom::Assert(Assertion::End) => {
+                    let rest = branch.get(k + 1..).unwrap_or_default();
+                    if rest.iter().all(|p| p.atom == Atom::Assert(Assertion::End)) {
+                        out.push_str(r"(?:\r\n|[");
+                        out.push_str(TERMINATORS);
+                        out.push_str(r"])?\z");
+                    } else {
+                        out.push_str(r"\z");
+                    }
+                }
+                Atom::Assert(Assertion::Start) => out.push_str(r"\A"),
+                Atom::Assert(Assertion::InputEnd) => out.push_str(r"\z"),
+                Atom::Assert(Assertion::WordBoundary) => out.push_str(r"\b"),
+                Atom::Assert(Assertion::NotWordBoundary) => out.push_str(r"\B"),
+            }
+            match (piece.min, piece.max) {
+                (1, Some(1)) => {}
+                (min, None) => out.push_str(&format!("{{{min},}}")),
+                (min, Some(max)) => out.push_str(&format!("{{{min},{max}}}")),
             }
         }
-        false
     }
+    out
+}
 
-    fn holds(&self, assertion: Assertion, pos: usize) -> bool {
-        let len = self.chars.len();
-        let at = |k: usize| self.chars.get(k).copied();
-        let before = pos.checked_sub(1).and_then(at);
-        match assertion {
-            Assertion::Start | Assertion::InputStart => pos == 0,
-            Assertion::InputEnd => pos == len,
-            Assertion::End => {
-                pos == len
-                    || (pos + 1 == len && at(pos).is_some_and(is_line_terminator))
-                    || (pos + 2 == len && at(pos) == Some('\r') && at(pos + 1) == Some('\n'))
+/// A literal: letters and digits as they are, anything else as a `\x{..}` escape.
+fn push_char(out: &mut String, c: char) {
+    if c.is_ascii_alphanumeric() {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:X}}}", u32::from(c)));
+    }
+}
+
+fn push_class(out: &mut String, set: &ClassSet) {
+    out.push('[');
+    if set.negated {
+        out.push('^');
+    }
+    for item in &set.items {
+        match *item {
+            ClassItem::Range(lo, hi) => {
+                push_char(out, lo);
+                if hi != lo {
+                    out.push('-');
+                    push_char(out, hi);
+                }
             }
-            Assertion::WordBoundary | Assertion::NotWordBoundary => {
-                let boundary = before.is_some_and(is_word) != at(pos).is_some_and(is_word);
-                boundary == (assertion == Assertion::WordBoundary)
-            }
+            ClassItem::Digit(neg) => out.push_str(if neg { r"\D" } else { r"\d" }),
+            ClassItem::Space(neg) => out.push_str(if neg { r"\S" } else { r"\s" }),
+            ClassItem::Word(neg) => out.push_str(if neg { r"\W" } else { r"\w" }),
         }
     }
+    out.push(']');
 }
 
 #[cfg(test)]
@@ -683,6 +587,56 @@ mod tests {
     }
 
     #[test]
+    fn java_line_terminators() {
+        let cases = [
+            ("a.c", "a\rc", false),
+            ("a.c", "a\u{2028}c", false),
+            ("a.c", "a\u{85}c", false),
+            ("a.c", "a\tc", true),
+            ("end$", "the end\r", true),
+            ("end$", "the end\u{2029}", true),
+            ("end$", "the end\n\r", false),
+            ("end\\Z", "the end\n", true),
+            ("end$$", "the end\r\n", true),
+            ("end$\\z", "the end\n", false),
+            ("end$\\z", "the end", true),
+            ("^$", "", true),
+            ("^$", "\n", true),
+            ("^$", "x", false),
+            ("x$|^y", "y", true),
+        ];
+        for (re, text, want) in cases {
+            assert_eq!(is_match(re, text), want, "%{re}% on {text:?}");
+        }
+    }
+
+    #[test]
+    fn escapes_and_classes() {
+        let cases = [
+            ("\\e", "\x1B", true),
+            ("\\a\\f", "\x07\x0C", true),
+            ("\\t", "a b", false),
+            ("[\\s]", "\x0B", true),
+            ("[^\\S]", " ", true),
+            ("[\\W]", "_", false),
+            ("[\\x41-\\x43]", "B", true),
+            ("[\\x41-\\x43]", "D", false),
+            ("[[]", "[", true),
+            ("[[:]", ":", true),
+            ("[--a]", "Z", true),
+            ("[a-c-]", "-", true),
+            ("a{ 2 , }", "aa", true),
+            ("a{2, }", "a", false),
+            ("\\#\\ \\:", "# :", true),
+            ("#", "#", true),
+            ("\\.\\*\\+\\?\\{\\}\\|\\^\\$", ".*+?{}|^$", true),
+        ];
+        for (re, text, want) in cases {
+            assert_eq!(is_match(re, text), want, "%{re}% on {text:?}");
+        }
+    }
+
+    #[test]
     fn rejected() {
         let cases = [
             ("something!", "Invalid character(s) in term '!'"),
@@ -690,9 +644,12 @@ mod tests {
             ("\\(", "Invalid character(s) in term '('"),
             ("é", "Invalid character(s) in term 'é'"),
             ("a\"b", "Invalid character(s) in term '\"'"),
+            ("\\x{41}", "Invalid metric filter pattern"),
             ("*a", "Invalid metric filter pattern"),
             ("a**", "Invalid metric filter pattern"),
             ("a*+", "Invalid metric filter pattern"),
+            ("a{2}{3}", "Invalid metric filter pattern"),
+            ("a|*b", "Invalid metric filter pattern"),
             ("a{", "Invalid metric filter pattern"),
             ("a{x}", "Invalid metric filter pattern"),
             ("a{5,3}", "Invalid metric filter pattern"),
@@ -703,9 +660,14 @@ mod tests {
             ("[\\b]", "Invalid metric filter pattern"),
             ("\\", "Invalid metric filter pattern"),
             ("\\q", "Invalid metric filter pattern"),
+            ("\\v", "Invalid metric filter pattern"),
+            ("\\u0041", "Invalid metric filter pattern"),
+            ("\\p", "Invalid metric filter pattern"),
             ("\\1", "Invalid metric filter pattern"),
             ("\\xZZ", "Invalid metric filter pattern"),
             ("^*", "Invalid metric filter pattern"),
+            ("\\b{2}", "Invalid metric filter pattern"),
+            ("$?", "Invalid metric filter pattern"),
             ("a{1000}b{1000}c{1000}", "Invalid metric filter pattern"),
         ];
         for (re, want) in cases {
@@ -747,5 +709,20 @@ mod tests {
         assert_eq!(re.source(), ".{0,500}x{1,500}");
         assert!(Regex::compile("q.{0,1000}x{1,1000}q").is_err());
         assert!(Regex::compile(".{0,1000}x{1,1000}").is_ok());
+    }
+
+    #[test]
+    fn largest_patterns_compile() {
+        // Right at the instruction cap.
+        assert!(Regex::compile("a{1000}b{23}").is_ok());
+        assert!(Regex::compile("a{1000}b{24}").is_err());
+        assert!(Regex::compile("a{1000}|b{21}").is_ok());
+        assert!(Regex::compile("a{1000}|b{22}").is_err());
+        // A class of many ranges, copied as often as the cap allows: the byte size of the
+        // compiled form must not be what rejects it.
+        let class: String = (0..126u8).map(|b| format!("\\x{:02X}", 2 * b)).collect();
+        let re = Regex::compile(&format!("[{class}]{{1000}}")).unwrap();
+        assert!(re.is_match(&"\x02".repeat(1000)));
+        assert!(!re.is_match(&"\x01".repeat(1000)));
     }
 }

@@ -1,33 +1,48 @@
-//! A small regular-expression engine for `like /.../`, `=~` and `parse /.../`.
+//! Regular expressions for `like /.../`, `=~`, `parse /.../` and `regex_replace`.
 //!
-//! Patterns are parsed into a syntax tree, compiled to a program and run on a
-//! Pike VM (Thompson NFA simulation with capture slots). Matching is linear in
-//! the input for a given pattern, so no pattern can backtrack catastrophically,
-//! and every search additionally stops after a fixed step budget.
+//! Logs Insights patterns are Java-flavoured. This module parses a pattern by those
+//! rules, which decides what is accepted, and writes an equivalent pattern for
+//! `regex_lite`, which does the matching: no backtracking, time linear in the text for a
+//! given pattern, and a cap on the compiled size, which bounds the cost per character.
 //!
-//! Supported syntax (Java-flavoured, as Logs Insights uses):
-//! literals, `.`, `[...]` / `[^...]` classes with ranges, `\d \D \w \W \s \S`,
-//! `\b \B \A \z \Z`, `^ $`, escapes `\t \n \r \f \v \e \0 \xHH \uHHHH` and escaped
-//! punctuation, groups `(...)`, `(?:...)`, named groups `(?<name>...)` /
-//! `(?P<name>...)`, inline flags `(?i)`, `(?m)`, `(?s)`, `(?x)`-less `(?-i)` and
-//! scoped `(?i:...)`, alternation `|`, quantifiers `* + ? {n} {n,} {n,m}` with
-//! lazy (`?`) and possessive (`+`, treated as greedy) forms.
+//! Supported syntax: literals, `.`, `[...]` / `[^...]` classes with ranges,
+//! `\d \D \w \W \s \S`, `\b \B \A \z \Z`, `^ $`, escapes `\t \n \r \f \v \e \0 \xHH
+//! \uHHHH` and escaped punctuation, groups `(...)`, `(?:...)`, named groups
+//! `(?<name>...)` / `(?P<name>...)`, inline flags `(?i)`, `(?m)`, `(?s)`, `(?-i)` and
+//! scoped `(?i:...)`, alternation `|`, quantifiers `* + ? {n} {n,} {n,m}` with lazy
+//! (`?`) and possessive (`+`, treated as greedy) forms; a `{` that does not start a
+//! valid bound is a literal.
 //!
-//! Not supported (rejected at compile time): back-references, look-around,
-//! Unicode property classes (`\p{..}`), POSIX bracket classes.
+//! Not supported (rejected here): back-references, look-around, Unicode property
+//! classes (`\p{..}`), POSIX bracket classes.
+//!
+//! The written pattern spells out where the flavours differ: flags are applied atom by
+//! atom (`(?s:.)`, `(?m:^)`; under `(?i)` a literal or class lists the chars whose lower
+//! or upper case it matches, since `regex_lite` folds ASCII letters only), every literal
+//! is a `\x{..}` escape and every group is numbered only. Java's `$` without `(?m)` also holds before a final
+//! `\n`; it is written `(?:\z|()\n\z)`, taking that `\n`, and when the empty marker
+//! group took part the ends of the match and its groups are moved back before it.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Longest pattern accepted, in chars.
 const MAX_PATTERN_CHARS: usize = 4_096;
-/// Largest compiled program accepted, in instructions.
-const MAX_PROGRAM: usize = 20_000;
 /// Deepest group nesting accepted.
 const MAX_GROUP_DEPTH: usize = 64;
 /// Largest `{n,m}` bound accepted.
 const MAX_REPEAT: u32 = 1_000;
-/// Work budget of one search (thread steps); past it the search reports no match.
-const STEP_BUDGET: usize = 20_000_000;
+/// Largest pattern accepted, in instructions of a Thompson program: one per literal,
+/// class or assertion, two per capture, two per extra branch, and repetitions expanded
+/// (`min` copies, then one split and copy per optional copy, or a split, copy and jump
+/// to repeat without bound), plus three to save the match and finish.
+const MAX_PROGRAM: usize = 20_000;
+/// Largest compiled size accepted, in bytes (`regex_lite`'s measure, about 32 bytes per
+/// NFA state): a search costs at most text length times NFA size.
+const SIZE_LIMIT: usize = 64 << 10;
+/// `regex_lite`'s nesting limit, above what [`MAX_GROUP_DEPTH`] groups are written as:
+/// each group nests at most four levels (group, alternation, sequence, repetition).
+const NEST_LIMIT: u32 = 5 * MAX_GROUP_DEPTH as u32;
 
 /// Why a pattern was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,43 +56,6 @@ pub(crate) struct RegexError {
 impl fmt::Display for RegexError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} at offset {}", self.reason, self.offset)
-    }
-}
-
-/// One item of a character class.
-#[derive(Debug, Clone, PartialEq)]
-enum ClassItem {
-    Range(char, char),
-    Digit(bool),
-    Word(bool),
-    Space(bool),
-}
-
-/// A character class: items, negation and case folding.
-#[derive(Debug, Clone, PartialEq)]
-struct Class {
-    items: Vec<ClassItem>,
-    negated: bool,
-    fold: bool,
-}
-
-impl Class {
-    fn matches(&self, c: char) -> bool {
-        let hit = if self.fold {
-            self.hit(c) || fold_variants(c).into_iter().flatten().any(|v| self.hit(v))
-        } else {
-            self.hit(c)
-        };
-        hit != self.negated
-    }
-
-    fn hit(&self, c: char) -> bool {
-        self.items.iter().any(|item| match *item {
-            ClassItem::Range(lo, hi) => lo <= c && c <= hi,
-            ClassItem::Digit(neg) => c.is_ascii_digit() != neg,
-            ClassItem::Word(neg) => is_word(c) != neg,
-            ClassItem::Space(neg) => is_space(c) != neg,
-        })
     }
 }
 
@@ -96,58 +74,80 @@ fn fold_variants(c: char) -> [Option<char>; 2] {
     [l, u]
 }
 
-fn chars_eq(a: char, b: char, fold: bool) -> bool {
-    if a == b {
-        return true;
+/// `(case variant, char)` for every char whose single-char lower or upper case differs
+/// from it, sorted by variant. Every cased char lies below U+20000.
+fn case_pairs() -> &'static [(char, char)] {
+    static PAIRS: OnceLock<Vec<(char, char)>> = OnceLock::new();
+    PAIRS.get_or_init(|| {
+        let mut pairs: Vec<(char, char)> = ('\0'..'\u{20000}')
+            .flat_map(|c| {
+                let variants = fold_variants(c).into_iter().flatten();
+                variants.filter(move |&v| v != c).map(move |v| (v, c))
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    })
+}
+
+/// Under `(?i)` a char matches when it, its lower case or its upper case does; adds to
+/// `extra` the chars outside `lo..=hi` that match it that way.
+fn fold_into(extra: &mut Vec<char>, lo: char, hi: char) {
+    let pairs = case_pairs();
+    let start = pairs.partition_point(|&(v, _)| v < lo);
+    let end = pairs.partition_point(|&(v, _)| v <= hi);
+    let sources = pairs.get(start..end).unwrap_or_default().iter();
+    extra.extend(sources.map(|&(_, c)| c).filter(|c| !(lo..=hi).contains(c)));
+}
+
+/// Writes a literal: ASCII letters and digits as they are, anything else as `\x{..}`.
+fn push_char(out: &mut String, c: char) {
+    if c.is_ascii_alphanumeric() {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:X}}}", u32::from(c)));
     }
-    fold && fold_variants(a).contains(&Some(b))
 }
 
-fn is_word(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
+/// Writes chars to go inside a class, each once.
+fn push_chars(out: &mut String, mut chars: Vec<char>) {
+    chars.sort_unstable();
+    chars.dedup();
+    for c in chars {
+        push_char(out, c);
+    }
 }
 
-fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
-}
-
-/// Zero-width assertions.
+/// What a parsed piece is, as far as a following quantifier is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Assertion {
-    LineStart { multi: bool },
-    LineEnd { multi: bool },
-    TextStart,
-    TextEnd,
-    TextEndBeforeNewline,
-    WordBoundary,
-    NotWordBoundary,
+enum Kind {
+    /// Nothing (a flag directive such as `(?i)`).
+    Empty,
+    /// A zero-width assertion.
+    Assert,
+    /// Already quantified.
+    Repeat,
+    /// Anything else: a literal, class or group.
+    Atom,
 }
 
-/// Syntax tree of a pattern.
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Empty,
-    Char {
-        c: char,
-        fold: bool,
-    },
-    Any {
-        dotall: bool,
-    },
-    Class(Class),
-    Assert(Assertion),
-    Group {
-        node: Box<Node>,
-        capture: Option<usize>,
-    },
-    Concat(Vec<Node>),
-    Alt(Vec<Node>),
-    Repeat {
-        node: Box<Node>,
-        min: u32,
-        max: Option<u32>,
-        greedy: bool,
-    },
+/// A parsed piece, written as one `regex_lite` item.
+struct Piece {
+    text: String,
+    kind: Kind,
+    /// Its size in instructions of a Thompson program (see [`MAX_PROGRAM`]).
+    size: usize,
+}
+
+impl Piece {
+    /// A piece of one instruction, or of none for [`Kind::Empty`].
+    fn new(text: impl Into<String>, kind: Kind) -> Self {
+        Self {
+            text: text.into(),
+            kind,
+            size: usize::from(kind != Kind::Empty),
+        }
+    }
 }
 
 /// Active inline flags.
@@ -158,14 +158,21 @@ struct Flags {
     dotall: bool,
 }
 
-/// Recursive-descent parser of pattern text.
+/// Recursive-descent parser of pattern text, writing the `regex_lite` pattern.
 struct Parser<'p> {
     chars: &'p [char],
     pos: usize,
     flags: Flags,
+    /// Groups of the source so far.
     groups: usize,
     names: Vec<(String, usize)>,
     depth: usize,
+    /// Groups of the written pattern so far (source groups and `$` markers).
+    written_groups: usize,
+    /// Written group number of each source group, in order.
+    group_index: Vec<usize>,
+    /// Written group numbers of the `$` markers.
+    markers: Vec<usize>,
 }
 
 impl Parser<'_> {
@@ -189,37 +196,36 @@ impl Parser<'_> {
         }
     }
 
-    fn parse_alt(&mut self) -> Result<Node, RegexError> {
-        let mut branches = vec![self.parse_concat()?];
+    /// Branches separated by `|`: the written text and its program size.
+    fn parse_alt(&mut self) -> Result<(String, usize), RegexError> {
+        let (mut out, mut size) = self.parse_concat()?;
         while self.eat('|') {
-            branches.push(self.parse_concat()?);
+            let (branch, branch_size) = self.parse_concat()?;
+            out.push('|');
+            out.push_str(&branch);
+            // A split before the previous branch and a jump after it.
+            size = size.saturating_add(branch_size).saturating_add(2);
         }
-        Ok(if branches.len() == 1 {
-            branches.pop().unwrap_or(Node::Empty)
-        } else {
-            Node::Alt(branches)
-        })
+        Ok((out, size))
     }
 
-    fn parse_concat(&mut self) -> Result<Node, RegexError> {
-        let mut items = Vec::new();
+    fn parse_concat(&mut self) -> Result<(String, usize), RegexError> {
+        let mut out = String::new();
+        let mut size: usize = 0;
         while let Some(c) = self.peek() {
             if c == '|' || c == ')' {
                 break;
             }
             let atom = self.parse_atom()?;
-            let atom = self.parse_quantifier(atom)?;
-            items.push(atom);
+            let piece = self.parse_quantifier(atom)?;
+            out.push_str(&piece.text);
+            size = size.saturating_add(piece.size);
         }
-        Ok(match items.len() {
-            0 => Node::Empty,
-            1 => items.pop().unwrap_or(Node::Empty),
-            _ => Node::Concat(items),
-        })
+        Ok((out, size))
     }
 
-    fn parse_quantifier(&mut self, atom: Node) -> Result<Node, RegexError> {
-        let mut node = atom;
+    fn parse_quantifier(&mut self, atom: Piece) -> Result<Piece, RegexError> {
+        let mut piece = atom;
         loop {
             let start = self.pos;
             let (min, max) = match self.peek() {
@@ -237,31 +243,41 @@ impl Parser<'_> {
                 }
                 Some('{') => match self.parse_braces()? {
                     Some(bounds) => bounds,
-                    None => return Ok(node),
+                    None => return Ok(piece),
                 },
-                _ => return Ok(node),
+                _ => return Ok(piece),
             };
-            if matches!(node, Node::Assert(_) | Node::Empty) {
+            if matches!(piece.kind, Kind::Assert | Kind::Empty) {
                 self.pos = start;
                 return Err(self.err("nothing to repeat"));
             }
-            if matches!(node, Node::Repeat { .. }) {
+            if piece.kind == Kind::Repeat {
                 self.pos = start;
                 return Err(self.err("dangling quantifier"));
             }
-            let greedy = if self.eat('?') {
-                false
-            } else {
+            let lazy = self.eat('?');
+            if !lazy {
                 // Possessive `+` is approximated by a greedy repeat.
                 self.eat('+');
-                true
+            }
+            piece.text.push_str(&match max {
+                None => format!("{{{min},}}"),
+                Some(max) => format!("{{{min},{max}}}"),
+            });
+            // `min` copies, then a loop (split, copy, jump) or optional copies (split, copy).
+            let copies = piece.size.saturating_mul(min as usize);
+            let rest = match max {
+                None => piece.size.saturating_add(2),
+                Some(max) => piece
+                    .size
+                    .saturating_add(1)
+                    .saturating_mul(max.saturating_sub(min) as usize),
             };
-            node = Node::Repeat {
-                node: Box::new(node),
-                min,
-                max,
-                greedy,
-            };
+            piece.size = copies.saturating_add(rest);
+            if lazy {
+                piece.text.push('?');
+            }
+            piece.kind = Kind::Repeat;
         }
     }
 
@@ -304,41 +320,61 @@ impl Parser<'_> {
         (self.pos > start).then_some(value)
     }
 
-    fn parse_atom(&mut self) -> Result<Node, RegexError> {
+    fn parse_atom(&mut self) -> Result<Piece, RegexError> {
         let Some(c) = self.peek() else {
             return Err(self.err("unexpected end of pattern"));
         };
         self.pos += 1;
         match c {
-            '.' => Ok(Node::Any {
-                dotall: self.flags.dotall,
-            }),
-            '^' => Ok(Node::Assert(Assertion::LineStart {
-                multi: self.flags.multi,
-            })),
-            '$' => Ok(Node::Assert(Assertion::LineEnd {
-                multi: self.flags.multi,
-            })),
+            '.' if self.flags.dotall => Ok(Piece::new("(?s:.)", Kind::Atom)),
+            '.' => Ok(Piece::new(".", Kind::Atom)),
+            '^' if self.flags.multi => Ok(Piece::new("(?m:^)", Kind::Assert)),
+            '^' => Ok(Piece::new(r"\A", Kind::Assert)),
+            '$' if self.flags.multi => Ok(Piece::new("(?m:$)", Kind::Assert)),
+            '$' => Ok(self.text_end()),
             '(' => self.parse_group(),
-            '[' => self.parse_class().map(Node::Class),
+            '[' => self.parse_class(),
             '\\' => self.parse_escape(),
             '*' | '+' | '?' => {
                 self.pos -= 1;
                 Err(self.err("nothing to repeat"))
             }
-            _ => Ok(Node::Char {
-                c,
-                fold: self.flags.fold,
-            }),
+            _ => Ok(self.literal(c)),
         }
     }
 
-    fn parse_group(&mut self) -> Result<Node, RegexError> {
+    /// `$` without `(?m)`, or `\Z`: end of text, or just before a final `\n`. Written as
+    /// taking that `\n`, with a marker group to tell that it did (see the module docs).
+    fn text_end(&mut self) -> Piece {
+        self.written_groups += 1;
+        self.markers.push(self.written_groups);
+        Piece::new(r"(?:\z|()\n\z)", Kind::Assert)
+    }
+
+    /// A literal char under the current flags.
+    fn literal(&self, c: char) -> Piece {
+        let mut out = String::new();
+        let mut extra = Vec::new();
+        if self.flags.fold {
+            fold_into(&mut extra, c, c);
+        }
+        if extra.is_empty() {
+            push_char(&mut out, c);
+        } else {
+            out.push('[');
+            push_char(&mut out, c);
+            push_chars(&mut out, extra);
+            out.push(']');
+        }
+        Piece::new(out, Kind::Atom)
+    }
+
+    fn parse_group(&mut self) -> Result<Piece, RegexError> {
         if self.depth >= MAX_GROUP_DEPTH {
             return Err(self.err("groups nested too deeply"));
         }
         let saved_flags = self.flags;
-        let mut capture = None;
+        let mut capture = false;
         if self.eat('?') {
             match self.peek() {
                 Some(':') => self.pos += 1,
@@ -353,9 +389,9 @@ impl Parser<'_> {
                         return Err(self.err("look-behind is not supported"));
                     }
                     let name = self.parse_group_name()?;
-                    self.groups += 1;
-                    capture = Some(self.groups);
+                    self.open_capture();
                     self.names.push((name, self.groups));
+                    capture = true;
                 }
                 Some('=') | Some('!') => return Err(self.err("look-ahead is not supported")),
                 _ => {
@@ -371,7 +407,7 @@ impl Parser<'_> {
                             Some(')') => {
                                 // Flags apply to the rest of the enclosing group.
                                 self.pos += 1;
-                                return Ok(Node::Empty);
+                                return Ok(Piece::new("", Kind::Empty));
                             }
                             Some(':') => {
                                 self.pos += 1;
@@ -384,20 +420,30 @@ impl Parser<'_> {
                 }
             }
         } else {
-            self.groups += 1;
-            capture = Some(self.groups);
+            self.open_capture();
+            capture = true;
         }
         self.depth += 1;
-        let inner = self.parse_alt()?;
+        let (inner, size) = self.parse_alt()?;
         self.depth -= 1;
         if !self.eat(')') {
             return Err(self.err("missing closing parenthesis"));
         }
         self.flags = saved_flags;
-        Ok(Node::Group {
-            node: Box::new(inner),
-            capture,
+        let open = if capture { "(" } else { "(?:" };
+        Ok(Piece {
+            text: format!("{open}{inner})"),
+            kind: Kind::Atom,
+            // A capture saves its start and end.
+            size: size.saturating_add(if capture { 2 } else { 0 }),
         })
+    }
+
+    /// Numbers a capturing group of the source and of the written pattern.
+    fn open_capture(&mut self) {
+        self.groups += 1;
+        self.written_groups += 1;
+        self.group_index.push(self.written_groups);
     }
 
     fn parse_group_name(&mut self) -> Result<String, RegexError> {
@@ -419,35 +465,19 @@ impl Parser<'_> {
         Err(self.err("unterminated group name"))
     }
 
-    fn parse_escape(&mut self) -> Result<Node, RegexError> {
+    fn parse_escape(&mut self) -> Result<Piece, RegexError> {
         let Some(c) = self.peek() else {
             return Err(self.err("trailing backslash"));
         };
         self.pos += 1;
-        let fold = self.flags.fold;
-        let class = |item| {
-            Node::Class(Class {
-                items: vec![item],
-                negated: false,
-                fold: false,
-            })
-        };
         Ok(match c {
-            'd' => class(ClassItem::Digit(false)),
-            'D' => class(ClassItem::Digit(true)),
-            'w' => class(ClassItem::Word(false)),
-            'W' => class(ClassItem::Word(true)),
-            's' => class(ClassItem::Space(false)),
-            'S' => class(ClassItem::Space(true)),
-            'b' => Node::Assert(Assertion::WordBoundary),
-            'B' => Node::Assert(Assertion::NotWordBoundary),
-            'A' => Node::Assert(Assertion::TextStart),
-            'z' => Node::Assert(Assertion::TextEnd),
-            'Z' => Node::Assert(Assertion::TextEndBeforeNewline),
-            _ => Node::Char {
-                c: self.escaped_char(c)?,
-                fold,
-            },
+            'd' | 'D' | 'w' | 'W' | 's' | 'S' => Piece::new(format!("\\{c}"), Kind::Atom),
+            'b' | 'B' | 'A' | 'z' => Piece::new(format!("\\{c}"), Kind::Assert),
+            'Z' => self.text_end(),
+            _ => {
+                let lit = self.escaped_char(c)?;
+                self.literal(lit)
+            }
         })
     }
 
@@ -484,9 +514,14 @@ impl Parser<'_> {
         char::from_u32(value).ok_or_else(|| self.err("invalid hex escape"))
     }
 
-    fn parse_class(&mut self) -> Result<Class, RegexError> {
-        let negated = self.eat('^');
-        let mut items = Vec::new();
+    /// A class after its `[`.
+    fn parse_class(&mut self) -> Result<Piece, RegexError> {
+        let fold = self.flags.fold;
+        let mut extra = Vec::new();
+        let mut out = String::from("[");
+        if self.eat('^') {
+            out.push('^');
+        }
         let mut first = true;
         loop {
             let Some(c) = self.peek() else {
@@ -507,28 +542,15 @@ impl Parser<'_> {
                 };
                 self.pos += 1;
                 match e {
-                    'd' => {
-                        items.push(ClassItem::Digit(false));
-                        continue;
-                    }
-                    'D' => {
-                        items.push(ClassItem::Digit(true));
-                        continue;
-                    }
-                    'w' => {
-                        items.push(ClassItem::Word(false));
-                        continue;
-                    }
-                    'W' => {
-                        items.push(ClassItem::Word(true));
-                        continue;
-                    }
-                    's' => {
-                        items.push(ClassItem::Space(false));
-                        continue;
-                    }
-                    'S' => {
-                        items.push(ClassItem::Space(true));
+                    'd' | 'D' | 'w' | 'W' | 's' | 'S' => {
+                        out.push('\\');
+                        out.push(e);
+                        // Only `\w` has letters, whose variants may lie outside it.
+                        if fold && e == 'w' {
+                            for (lo, hi) in [('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')] {
+                                fold_into(&mut extra, lo, hi);
+                            }
+                        }
                         continue;
                     }
                     'b' => '\x08',
@@ -537,6 +559,7 @@ impl Parser<'_> {
             } else {
                 c
             };
+            push_char(&mut out, lo);
             // A range `lo-hi`, unless `-` is the last char of the class.
             if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&n| n != ']') {
                 self.pos += 1;
@@ -556,166 +579,48 @@ impl Parser<'_> {
                 if hi < lo {
                     return Err(self.err("invalid class range"));
                 }
-                items.push(ClassItem::Range(lo, hi));
-            } else {
-                items.push(ClassItem::Range(lo, lo));
+                out.push('-');
+                push_char(&mut out, hi);
+                if fold {
+                    fold_into(&mut extra, lo, hi);
+                }
+            } else if fold {
+                fold_into(&mut extra, lo, lo);
             }
         }
-        Ok(Class {
-            items,
-            negated,
-            fold: self.flags.fold,
-        })
-    }
-}
-
-/// One instruction of a compiled program.
-#[derive(Debug, Clone, PartialEq)]
-enum Inst {
-    Char { c: char, fold: bool },
-    Any { dotall: bool },
-    Class(usize),
-    Assert(Assertion),
-    Split(usize, usize),
-    Jmp(usize),
-    Save(usize),
-    Match,
-}
-
-/// Compiler from syntax tree to program.
-struct Compiler {
-    prog: Vec<Inst>,
-    classes: Vec<Class>,
-}
-
-impl Compiler {
-    fn push(&mut self, inst: Inst) -> Result<usize, RegexError> {
-        if self.prog.len() >= MAX_PROGRAM {
-            return Err(RegexError {
-                offset: 0,
-                reason: "pattern too large",
-            });
-        }
-        self.prog.push(inst);
-        Ok(self.prog.len() - 1)
-    }
-
-    fn patch(&mut self, at: usize, inst: Inst) {
-        if let Some(slot) = self.prog.get_mut(at) {
-            *slot = inst;
-        }
-    }
-
-    fn compile(&mut self, node: &Node) -> Result<(), RegexError> {
-        match node {
-            Node::Empty => {}
-            Node::Char { c, fold } => {
-                self.push(Inst::Char { c: *c, fold: *fold })?;
-            }
-            Node::Any { dotall } => {
-                self.push(Inst::Any { dotall: *dotall })?;
-            }
-            Node::Class(class) => {
-                self.classes.push(class.clone());
-                self.push(Inst::Class(self.classes.len() - 1))?;
-            }
-            Node::Assert(a) => {
-                self.push(Inst::Assert(*a))?;
-            }
-            Node::Group { node, capture } => {
-                if let Some(k) = capture {
-                    self.push(Inst::Save(2 * k))?;
-                    self.compile(node)?;
-                    self.push(Inst::Save(2 * k + 1))?;
-                } else {
-                    self.compile(node)?;
-                }
-            }
-            Node::Concat(items) => {
-                for item in items {
-                    self.compile(item)?;
-                }
-            }
-            Node::Alt(branches) => {
-                let mut jumps = Vec::new();
-                let last = branches.len().saturating_sub(1);
-                for (i, branch) in branches.iter().enumerate() {
-                    if i < last {
-                        let split = self.push(Inst::Split(0, 0))?;
-                        self.compile(branch)?;
-                        jumps.push(self.push(Inst::Jmp(0))?);
-                        let next = self.prog.len();
-                        self.patch(split, Inst::Split(split + 1, next));
-                    } else {
-                        self.compile(branch)?;
-                    }
-                }
-                let end = self.prog.len();
-                for j in jumps {
-                    self.patch(j, Inst::Jmp(end));
-                }
-            }
-            Node::Repeat {
-                node,
-                min,
-                max,
-                greedy,
-            } => {
-                for _ in 0..*min {
-                    self.compile(node)?;
-                }
-                match max {
-                    None => {
-                        let split = self.push(Inst::Split(0, 0))?;
-                        self.compile(node)?;
-                        self.push(Inst::Jmp(split))?;
-                        let end = self.prog.len();
-                        self.patch(split, self.split(split + 1, end, *greedy));
-                    }
-                    Some(max) => {
-                        let mut splits = Vec::new();
-                        for _ in *min..*max {
-                            splits.push(self.push(Inst::Split(0, 0))?);
-                            self.compile(node)?;
-                        }
-                        let end = self.prog.len();
-                        for s in splits {
-                            self.patch(s, self.split(s + 1, end, *greedy));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn split(&self, body: usize, out: usize, greedy: bool) -> Inst {
-        if greedy {
-            Inst::Split(body, out)
-        } else {
-            Inst::Split(out, body)
-        }
+        push_chars(&mut out, extra);
+        out.push(']');
+        Ok(Piece::new(out, Kind::Atom))
     }
 }
 
 /// A compiled regular expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub(crate) struct Regex {
     source: String,
-    prog: Vec<Inst>,
-    classes: Vec<Class>,
-    slots: usize,
+    inner: regex_lite::Regex,
+    /// Group number in `inner` of each group of the source, in order.
+    group_index: Vec<usize>,
+    /// Group numbers in `inner` of the `$` markers.
+    markers: Vec<usize>,
     names: Vec<(String, usize)>,
+}
+
+impl fmt::Debug for Regex {
+    // The source says all there is to say.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Regex").field(&self.source).finish()
+    }
+}
+
+impl PartialEq for Regex {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
 }
 
 /// Capture positions of one match, as byte ranges into the searched text.
 pub(crate) type Captures = Vec<Option<(usize, usize)>>;
-
-/// A running thread of the VM.
-struct Thread {
-    pc: usize,
-    caps: Vec<Option<usize>>,
-}
 
 impl Regex {
     /// Compiles `pattern`.
@@ -734,24 +639,34 @@ impl Regex {
             groups: 0,
             names: Vec::new(),
             depth: 0,
+            written_groups: 0,
+            group_index: Vec::new(),
+            markers: Vec::new(),
         };
-        let node = parser.parse_alt()?;
+        let (written, size) = parser.parse_alt()?;
         if parser.pos < chars.len() {
             return Err(parser.err("unmatched closing parenthesis"));
         }
-        let mut compiler = Compiler {
-            prog: Vec::new(),
-            classes: Vec::new(),
-        };
-        compiler.push(Inst::Save(0))?;
-        compiler.compile(&node)?;
-        compiler.push(Inst::Save(1))?;
-        compiler.push(Inst::Match)?;
+        // Saving the match's start and end, and the final match instruction.
+        if size.saturating_add(3) > MAX_PROGRAM {
+            return Err(RegexError {
+                offset: 0,
+                reason: "pattern too large",
+            });
+        }
+        let inner = regex_lite::RegexBuilder::new(&written)
+            .size_limit(SIZE_LIMIT)
+            .nest_limit(NEST_LIMIT)
+            .build()
+            .map_err(|_| RegexError {
+                offset: 0,
+                reason: "pattern too large",
+            })?;
         Ok(Regex {
             source: pattern.to_string(),
-            prog: compiler.prog,
-            classes: compiler.classes,
-            slots: 2 * (parser.groups + 1),
+            inner,
+            group_index: parser.group_index,
+            markers: parser.markers,
             names: parser.names,
         })
     }
@@ -768,206 +683,62 @@ impl Regex {
 
     /// Whether the pattern matches anywhere in `text`.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.captures(text).is_some()
+        self.inner.is_match(text)
     }
 
     /// Leftmost-first match in `text`: group 0 is the whole match.
     pub(crate) fn captures(&self, text: &str) -> Option<Captures> {
-        self.captures_at(&Text::new(text), 0)
+        self.captures_at(text, 0)
     }
 
-    /// Leftmost-first match of `text` from char index `start` (`text` is the
-    /// string `chars`/`byte_at` were built from).
-    fn captures_at(&self, text: &Text<'_>, start: usize) -> Option<Captures> {
-        let slots = self.search(&text.chars, start)?;
-        let mut out = Vec::with_capacity(slots.len() / 2);
-        for pair in slots.chunks(2) {
-            out.push(match pair {
-                [Some(s), Some(e)] => Some((text.byte(*s), text.byte(*e))),
-                _ => None,
-            });
-        }
-        Some(out)
-    }
-
-    /// Replaces every non-overlapping match with `replacement` (taken literally).
-    pub(crate) fn replace_all(&self, text: &str, replacement: &str) -> String {
-        let prepared = Text::new(text);
-        let mut out = String::new();
-        let mut last_byte = 0;
-        let mut from = 0;
-        while from <= prepared.chars.len() {
-            let Some(caps) = self.captures_at(&prepared, from) else {
-                break;
-            };
-            let Some(Some((s, e))) = caps.first().copied() else {
-                break;
-            };
-            out.push_str(text.get(last_byte..s).unwrap_or(""));
-            out.push_str(replacement);
-            last_byte = e;
-            let end_char = prepared.char_index(e);
-            from = if e > s { end_char } else { end_char + 1 };
-        }
-        out.push_str(text.get(last_byte..).unwrap_or(""));
-        out
-    }
-
-    /// Pike VM search starting at char index `start`; returns capture slots
-    /// as char indices.
-    fn search(&self, chars: &[char], start: usize) -> Option<Vec<Option<usize>>> {
-        let n = chars.len();
-        let mut vm = Vm {
-            prog: &self.prog,
-            chars,
-            seen: vec![0usize; self.prog.len()],
-            generation: 1,
-            steps: 0,
-        };
-        let mut clist = Vec::new();
-        let mut matched: Option<Vec<Option<usize>>> = None;
-        vm.add_thread(&mut clist, 0, vec![None; self.slots], start);
-        let mut pos = start;
-        loop {
-            if clist.is_empty() && (matched.is_some() || pos >= n) {
-                break;
-            }
-            vm.generation += 1;
-            let mut nlist = Vec::new();
-            for thread in clist.drain(..) {
-                vm.steps += 1;
-                let c = chars.get(pos).copied();
-                let advance = match self.prog.get(thread.pc) {
-                    Some(Inst::Match) => {
-                        matched = Some(thread.caps);
-                        break;
-                    }
-                    Some(Inst::Char { c: want, fold }) => {
-                        c.is_some_and(|c| chars_eq(c, *want, *fold))
-                    }
-                    Some(Inst::Any { dotall }) => c.is_some_and(|c| *dotall || c != '\n'),
-                    Some(Inst::Class(i)) => {
-                        c.is_some_and(|c| self.classes.get(*i).is_some_and(|cl| cl.matches(c)))
-                    }
-                    _ => false,
-                };
-                if advance {
-                    vm.add_thread(&mut nlist, thread.pc + 1, thread.caps, pos + 1);
-                }
-            }
-            if vm.steps > STEP_BUDGET || pos >= n {
-                break;
-            }
-            pos += 1;
-            if matched.is_none() {
-                vm.add_thread(&mut nlist, 0, vec![None; self.slots], pos);
-            }
-            clist = nlist;
-        }
-        if vm.steps > STEP_BUDGET {
-            None
+    /// Leftmost-first match starting at byte offset `start` (a char boundary); what is
+    /// before `start` still counts for `^`, `\b` and the like.
+    fn captures_at(&self, text: &str, start: usize) -> Option<Captures> {
+        let mut locs = self.inner.capture_locations();
+        self.inner.captures_read_at(&mut locs, text, start)?;
+        // A `$` that held before the final `\n` took it; every end moves back before it.
+        let took_newline = self.markers.iter().any(|&m| locs.get(m).is_some());
+        let end = if took_newline {
+            text.len().saturating_sub(1)
         } else {
-            matched
-        }
-    }
-}
-
-/// A searched text with its char decomposition.
-struct Text<'t> {
-    text: &'t str,
-    chars: Vec<char>,
-    byte_at: Vec<usize>,
-}
-
-impl<'t> Text<'t> {
-    fn new(text: &'t str) -> Text<'t> {
-        let chars: Vec<char> = text.chars().collect();
-        let mut byte_at: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-        byte_at.push(text.len());
-        Text {
-            text,
-            chars,
-            byte_at,
-        }
+            text.len()
+        };
+        let groups = std::iter::once(0).chain(self.group_index.iter().copied());
+        Some(
+            groups
+                .map(|i| locs.get(i).map(|(s, e)| (s.min(end), e.min(end))))
+                .collect(),
+        )
     }
 
-    /// Byte offset of char index `i`.
-    fn byte(&self, i: usize) -> usize {
-        self.byte_at.get(i).copied().unwrap_or(self.text.len())
-    }
-
-    /// Char index of byte offset `b` (a char boundary).
-    fn char_index(&self, b: usize) -> usize {
-        self.byte_at.partition_point(|&x| x < b)
-    }
-}
-
-/// Mutable state of one VM search.
-struct Vm<'a> {
-    prog: &'a [Inst],
-    chars: &'a [char],
-    seen: Vec<usize>,
-    generation: usize,
-    steps: usize,
-}
-
-impl Vm<'_> {
-    /// Adds the thread at `pc` and everything reachable from it without
-    /// consuming input, in priority order.
-    fn add_thread(
-        &mut self,
-        list: &mut Vec<Thread>,
-        pc: usize,
-        caps: Vec<Option<usize>>,
-        pos: usize,
-    ) {
-        let mut stack = vec![(pc, caps)];
-        while let Some((pc, mut caps)) = stack.pop() {
-            self.steps += 1;
-            let Some(mark) = self.seen.get_mut(pc) else {
-                continue;
+    /// Replaces every non-overlapping match with `replacement` (taken literally). An
+    /// empty match right after another match is replaced too, as in Java.
+    pub(crate) fn replace_all(&self, text: &str, replacement: &str) -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        let mut from = 0;
+        while from <= text.len() {
+            let Some(Some((s, e))) = self
+                .captures_at(text, from)
+                .and_then(|c| c.first().copied())
+            else {
+                break;
             };
-            if *mark == self.generation {
-                continue;
-            }
-            *mark = self.generation;
-            match self.prog.get(pc) {
-                Some(Inst::Jmp(x)) => stack.push((*x, caps)),
-                Some(Inst::Split(x, y)) => {
-                    stack.push((*y, caps.clone()));
-                    stack.push((*x, caps));
-                }
-                Some(Inst::Save(slot)) => {
-                    if let Some(s) = caps.get_mut(*slot) {
-                        *s = Some(pos);
-                    }
-                    stack.push((pc + 1, caps));
-                }
-                Some(Inst::Assert(a)) if assertion_holds(*a, self.chars, pos) => {
-                    stack.push((pc + 1, caps));
-                }
-                Some(Inst::Assert(_)) => {}
-                Some(_) => list.push(Thread { pc, caps }),
-                None => {}
-            }
+            out.push_str(text.get(last..s).unwrap_or(""));
+            out.push_str(replacement);
+            last = e;
+            from = if e > s {
+                e
+            } else {
+                // Step over one char after an empty match.
+                e + text
+                    .get(e..)
+                    .and_then(|t| t.chars().next())
+                    .map_or(1, char::len_utf8)
+            };
         }
-    }
-}
-
-fn assertion_holds(a: Assertion, chars: &[char], pos: usize) -> bool {
-    let n = chars.len();
-    let prev = pos.checked_sub(1).and_then(|p| chars.get(p)).copied();
-    let next = chars.get(pos).copied();
-    match a {
-        Assertion::TextStart => pos == 0,
-        Assertion::TextEnd => pos == n,
-        Assertion::LineStart { multi } => pos == 0 || (multi && prev == Some('\n')),
-        Assertion::TextEndBeforeNewline | Assertion::LineEnd { multi: false } => {
-            pos == n || (pos + 1 == n && next == Some('\n'))
-        }
-        Assertion::LineEnd { multi: true } => pos == n || next == Some('\n'),
-        Assertion::WordBoundary => prev.is_some_and(is_word) != next.is_some_and(is_word),
-        Assertion::NotWordBoundary => prev.is_some_and(is_word) == next.is_some_and(is_word),
+        out.push_str(text.get(last..).unwrap_or(""));
+        out
     }
 }
 
@@ -1099,5 +870,118 @@ mod tests {
         let deep = "(".repeat(100) + &")".repeat(100);
         assert!(Regex::new(&deep).is_err());
         assert!(Regex::new("(a{1000}){1000}").is_err());
+    }
+
+    #[test]
+    fn size_caps() {
+        // `+` copies what it repeats once before looping, so nesting it doubles the size.
+        let nested = |q: &str| "(".repeat(20) + "a" + &format!("){q}").repeat(20);
+        assert!(Regex::new(&nested("*")).is_ok());
+        assert!(Regex::new(&nested("+")).is_err());
+        // Within the instruction cap but over the compiled-size limit.
+        assert!(Regex::new(".{0,500}").is_ok());
+        assert!(Regex::new(r"\d{1,1000}").is_err());
+        // Matching time stays linear in the text for the largest accepted patterns.
+        let text = "y".repeat(20_000);
+        assert!(!re("y.{0,500}x").is_match(&text));
+    }
+
+    #[test]
+    fn java_rules_where_regex_lite_differs() {
+        // Accepted here, with the Java meaning.
+        assert!(re(r"\e\0\v").is_match("\x1b\0\x0b"));
+        assert!(re(r"a\<b\>").is_match("a<b>"));
+        assert!(re(r"[\b-c]").is_match("\x08"));
+        assert!(re(r"\b{start}").is_match("x{start}"));
+        assert!(re("{2}").is_match("{2}"));
+        assert!(re("a{2,x}").is_match("a{2,x}"));
+        assert!(re("[a&&b]").is_match("&"));
+        assert!(re("[a~~b]").is_match("~"));
+        assert!(re("[--/]").is_match("."));
+        assert!(re("(?)a(?-)b(?ii)c(?i-i)d(?U)e(?d)f").is_match("abcdef"));
+        assert!(re("(?<n>a)(?<n>b)").is_match("ab"));
+        assert!(re("a*+b").is_match("aab"));
+        assert!(re("# x").is_match("# x"));
+        // Rejected here, though regex_lite would take them.
+        for bad in [
+            r"\x{41}",
+            r"\u{41}",
+            r"\U00000041",
+            "[[:alpha:]]",
+            "[[:]",
+            "(?x)a",
+            "(?R)a",
+            "a{2}{3}",
+            "a*?*",
+            "^*",
+            r"\b+",
+            "(?i)*",
+            "a{1001}",
+            "(?<a.b>x)",
+            "(?<é>x)",
+            r"\k<n>",
+        ] {
+            assert!(Regex::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dollar_before_a_final_newline() {
+        let text = "done in 5 ms\n";
+        let r = re(r"(?<n>\d+) (?<unit>\w+)$");
+        let caps = r.captures(text).unwrap();
+        assert_eq!(caps[0], Some((8, 12)));
+        assert_eq!(caps[2], Some((10, 12)));
+        assert_eq!(find("(?<all>.*$)", "ab\n").as_deref(), Some("ab"));
+        assert_eq!(
+            re(r"(?<all>.*$)").captures("ab\n").unwrap()[1],
+            Some((0, 2))
+        );
+        assert_eq!(re("x$").replace_all("x\n", "y"), "y\n");
+        assert_eq!(re("$").replace_all("a\n", "#"), "a#\n#");
+        assert_eq!(re(r"\Z").replace_all("a\n", "#"), "a#\n#");
+        assert!(!re("a$").is_match("a\n\n"));
+        assert!(!re(r"a\z").is_match("a\n"));
+        assert!(re("(?m)a$").is_match("a\n\n"));
+        assert_eq!(find("(?s)a.*$", "ab\n").as_deref(), Some("ab\n"));
+        assert_eq!(find("(?s)a.*?$", "ab\n").as_deref(), Some("ab"));
+    }
+
+    #[test]
+    fn case_folding_is_unicode() {
+        assert!(re("(?i)münchen").is_match("MÜNCHEN"));
+        assert!(re("(?i)ΣΟΦΊΑ").is_match("σοφία"));
+        assert!(!re("münchen").is_match("MÜNCHEN"));
+        assert!(re("(?i)[x-z]").is_match("Y"));
+        assert!(re("(?i)[à-ö]").is_match("É"));
+        assert!(re("(?i)[^à-ö]").is_match("Ø"));
+        assert!(!re("(?i)[^à-ö]").is_match("É"));
+        assert!(re("(?i)x[é]").is_match("XÉ"));
+        // Folding matches a char whose lower or upper case matches, nothing more.
+        assert!(re("(?i)ß").is_match("ẞ"));
+        assert!(re("(?i)Σ").is_match("ς"));
+        assert!(!re("(?i)σ").is_match("ς"));
+        assert!(re("(?i)k").is_match("\u{212A}"));
+        assert!(re(r"(?i)[\w]").is_match("\u{17F}"));
+        assert!(!re(r"(?i)\w").is_match("\u{17F}"));
+    }
+
+    #[test]
+    fn deepest_accepted_nesting_compiles() {
+        // The innermost group sits at the greatest depth allowed.
+        let leaf = r"(?i)(a.$\Z)";
+        let outer = MAX_GROUP_DEPTH - 1;
+        for (open, close) in [
+            ("(", ")*"),
+            ("(?:", "|a)*?"),
+            ("(?i:(?s)", "$)"),
+            ("(?<g>", r"\Z)"),
+            ("(a", "*|b)"),
+        ] {
+            let p = open.repeat(outer) + leaf + &close.repeat(outer);
+            assert!(Regex::new(&p).is_ok(), "{p}");
+            let p = open.repeat(outer + 1) + leaf + &close.repeat(outer + 1);
+            assert!(Regex::new(&p).is_err(), "{p}");
+        }
     }
 }
