@@ -65,7 +65,8 @@ pub struct Config {
     pub lambda_keepalive: Duration,
     /// Whether presigned S3 URLs skip signature checks (`S3_SKIP_SIGNATURE_VALIDATION`).
     pub s3_skip_signature_validation: bool,
-    /// Whether DynamoDB deletes TTL-expired items (`DYNAMODB_REMOVE_EXPIRED_ITEMS`).
+    /// Whether DynamoDB deletes TTL-expired items (`DYNAMODB_REMOVE_EXPIRED_ITEMS`, default
+    /// on as in AWS; LocalStack's default was off).
     pub dynamodb_remove_expired_items: bool,
     /// Things worth a warning once logging is up (ignored unknown LocalStack services…).
     pub warnings: Vec<String>,
@@ -178,7 +179,8 @@ impl TryFrom<Cli> for Config {
             s3_skip_signature_validation: !localstack_false(
                 cli.ls_s3_skip_signature_validation.as_deref(),
             ),
-            dynamodb_remove_expired_items: localstack_true(
+            // DynamoDB deletes expired items in the background; `=0` turns that off.
+            dynamodb_remove_expired_items: !localstack_false(
                 cli.ls_dynamodb_remove_expired_items.as_deref(),
             ),
             warnings,
@@ -297,7 +299,7 @@ mod tests {
         assert_eq!(c.log_filter, "warn,ruststack=info");
         assert_eq!(c.external_host, "localhost:4566");
         assert!(c.s3_skip_signature_validation);
-        assert!(!c.dynamodb_remove_expired_items);
+        assert!(c.dynamodb_remove_expired_items);
         assert_eq!(c.lambda_keepalive, Duration::from_secs(600));
         assert_eq!(c.local_endpoint_url(), "http://127.0.0.1:4566");
     }
@@ -415,14 +417,14 @@ mod tests {
             ls_localstack_host: Some("ruststack".into()),
             ls_lambda_keepalive_ms: Some("0".into()),
             ls_s3_skip_signature_validation: Some("0".into()),
-            ls_dynamodb_remove_expired_items: Some("true".into()),
+            ls_dynamodb_remove_expired_items: Some("0".into()),
             ..Cli::default()
         };
         let c = config(cli).unwrap();
         assert_eq!(c.external_host, "ruststack:4566");
         assert_eq!(c.lambda_keepalive, Duration::ZERO);
         assert!(!c.s3_skip_signature_validation);
-        assert!(c.dynamodb_remove_expired_items);
+        assert!(!c.dynamodb_remove_expired_items);
         let cli = Cli {
             ls_lambda_keepalive_ms: Some("soon".into()),
             ..Cli::default()

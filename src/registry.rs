@@ -36,6 +36,9 @@ impl Registry {
     }
 }
 
+/// How often TTL-expired DynamoDB items are looked for.
+const TTL_SWEEP: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What services are built from.
 pub struct Deps<'a> {
     /// The validated configuration.
@@ -54,6 +57,12 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
     if enabled(ServiceId::DynamoDb) {
         let dynamodb =
             ruststack_dynamodb::DynamoDb::open(deps.stores.tables.clone(), deps.clock.clone())?;
+        if deps.config.dynamodb_remove_expired_items {
+            let expiry = dynamodb
+                .clone()
+                .expire_periodically(deps.clock.clone(), TTL_SWEEP);
+            tokio::spawn(expiry);
+        }
         registry.register(Arc::new(dynamodb));
     }
     if enabled(ServiceId::Logs) {

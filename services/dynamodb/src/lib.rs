@@ -25,13 +25,15 @@ pub mod value;
 
 mod error;
 
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ruststack_protocol::service::BoxFuture;
 use ruststack_protocol::{
     Clock, Request, RequestContext, Response, Service, ServiceError, ServiceId,
 };
 use ruststack_storage::{Batch, Storage, StorageError};
+use serde_json::Value;
 
 /// The DynamoDB service. Cloning is cheap; clones share state.
 #[derive(Clone)]
@@ -42,7 +44,12 @@ pub struct DynamoDb {
 struct Inner {
     state: RwLock<state::State>,
     storage: Arc<dyn Storage>,
+    /// TransactWriteItems client request tokens: (account, region, token) → (request, when).
+    tokens: Mutex<HashMap<(String, String, String), (Value, i64)>>,
 }
+
+/// How long a client request token makes TransactWriteItems idempotent (DynamoDB: 10 min).
+const TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// The caller's account and region, and the time.
 #[derive(Clone, Debug)]
@@ -70,6 +77,7 @@ impl DynamoDb {
             inner: Arc::new(Inner {
                 state: RwLock::new(state),
                 storage,
+                tokens: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -97,6 +105,70 @@ impl DynamoDb {
             .storage
             .commit(batch)
             .map_err(|e| ServiceError::internal("InternalServerError", e))
+    }
+
+    /// The result of an earlier TransactWriteItems with the same token, or an
+    /// `IdempotentParameterMismatchException` if the token was used for another request.
+    pub(crate) fn idempotent_result(
+        &self,
+        caller: &Caller,
+        token: &str,
+        input: &Value,
+    ) -> Result<Option<Value>, ServiceError> {
+        let mut tokens = self
+            .inner
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tokens.retain(|_, (_, at)| caller.now - *at < TOKEN_TTL_MS);
+        let key = (
+            caller.account.clone(),
+            caller.region.clone(),
+            token.to_owned(),
+        );
+        match tokens.get(&key) {
+            Some((request, _)) if request == input => Ok(Some(serde_json::json!({}))),
+            Some(_) => Err(ServiceError::new(
+                http::StatusCode::BAD_REQUEST,
+                "IdempotentParameterMismatchException",
+                "Specified idempotent token was used with different request parameters within the idempotency window.",
+            )),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn remember_token(
+        &self,
+        caller: &Caller,
+        token: String,
+        input: &Value,
+        _out: &Value,
+    ) {
+        let mut tokens = self
+            .inner
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tokens.insert(
+            (caller.account.clone(), caller.region.clone(), token),
+            (input.clone(), caller.now),
+        );
+    }
+
+    /// Deletes TTL-expired items every `interval` by `clock`, as DynamoDB's background
+    /// process does (reads may still see an expired item until then).
+    pub async fn expire_periodically(self, clock: Clock, interval: std::time::Duration) {
+        loop {
+            tokio::time::sleep(interval).await;
+            let this = self.clone();
+            let now = clock.now_millis();
+            match tokio::task::spawn_blocking(move || ops::settings::expire(&this, now)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::debug!(items = n, "deleted TTL-expired items"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "TTL expiry failed"),
+                Err(e) => tracing::warn!(error = %e, "TTL expiry task failed"),
+            }
+        }
     }
 
     /// Runs a mutating operation: on the blocking pool when storage is durable (its commit

@@ -54,6 +54,8 @@ pub(crate) async fn dispatch(
         "Scan" => read!(ops::query::scan),
         "BatchGetItem" => read!(ops::batch::batch_get_item),
         "BatchWriteItem" => write!(ops::batch::batch_write_item),
+        "TransactWriteItems" => write!(ops::transact::transact_write_items),
+        "TransactGetItems" => read!(ops::transact::transact_get_items),
         "DescribeTimeToLive" => read!(ops::settings::describe_time_to_live),
         "UpdateTimeToLive" => write!(ops::settings::update_time_to_live),
         "TagResource" => write!(ops::settings::tag_resource),

@@ -10,6 +10,7 @@ pub(crate) mod item;
 pub(crate) mod query;
 pub(crate) mod settings;
 pub(crate) mod table;
+pub(crate) mod transact;
 
 use ruststack_protocol::ServiceError;
 

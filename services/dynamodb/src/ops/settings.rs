@@ -216,3 +216,62 @@ pub(crate) fn describe_continuous_backups(
         "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
     }}))
 }
+
+/// Items whose TTL attribute is more than five years in the past are never deleted (AWS).
+const TTL_IGNORE_OLDER_THAN_S: i64 = 5 * 365 * 86_400;
+
+/// Deletes every item whose TTL attribute (epoch seconds) is before `now_ms`, in tables with
+/// TTL enabled; returns how many were deleted.
+pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> {
+    let now_s = now_ms.div_euclid(1000);
+    let mut state = db.write_lock();
+    let mut doomed: Vec<(
+        String,
+        String,
+        String,
+        crate::keys::PrimaryKey,
+        crate::value::Item,
+    )> = Vec::new();
+    for ((account, region), scope) in &state.scopes {
+        for (name, table) in &scope.tables {
+            let Some(attr) = &table.meta.ttl_attribute else {
+                continue;
+            };
+            for (key, item) in &table.items {
+                let Some(crate::value::AttributeValue::N(n)) = item.get(attr) else {
+                    continue;
+                };
+                let expires = n.to_f64();
+                if expires < now_s as f64 && expires > (now_s - TTL_IGNORE_OLDER_THAN_S) as f64 {
+                    doomed.push((
+                        account.clone(),
+                        region.clone(),
+                        name.clone(),
+                        key.clone(),
+                        table.meta.key_schema.project_key(item),
+                    ));
+                }
+            }
+        }
+    }
+    if doomed.is_empty() {
+        return Ok(0);
+    }
+    if db.keeps_records() {
+        let mut batch = Batch::new();
+        for (account, region, name, _, key_item) in &doomed {
+            batch.delete(
+                persist::ITEMS,
+                persist::item_key(account, region, name, key_item),
+            );
+        }
+        db.commit(batch)?;
+    }
+    let count = doomed.len();
+    for (account, region, name, key, _) in doomed {
+        if let Some(table) = state.scope_mut(&account, &region).tables.get_mut(&name) {
+            crate::ops::item::store(table, key, None);
+        }
+    }
+    Ok(count)
+}
