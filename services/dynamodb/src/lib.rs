@@ -44,9 +44,12 @@ pub struct DynamoDb {
 struct Inner {
     state: RwLock<state::State>,
     storage: Arc<dyn Storage>,
-    /// TransactWriteItems client request tokens: (account, region, token) → (request, when).
-    tokens: Mutex<HashMap<(String, String, String), (Value, i64)>>,
+    /// TransactWriteItems client request tokens → (request, when).
+    tokens: Mutex<HashMap<TokenKey, (Value, i64)>>,
 }
+
+/// A client request token in its account and region.
+type TokenKey = (String, String, String);
 
 /// How long a client request token makes TransactWriteItems idempotent (DynamoDB: 10 min).
 const TOKEN_TTL_MS: i64 = 10 * 60 * 1000;

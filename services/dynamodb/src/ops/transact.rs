@@ -151,10 +151,10 @@ pub(crate) fn transact_write_items(
     let entries = list(&input)?;
     let token = opt_str(&input, "ClientRequestToken")?.map(str::to_owned);
     let mut state = db.write_lock();
-    if let Some(token) = &token {
-        if let Some(previous) = db.idempotent_result(caller, token, &input)? {
-            return Ok(previous);
-        }
+    if let Some(token) = &token
+        && let Some(previous) = db.idempotent_result(caller, token, &input)?
+    {
+        return Ok(previous);
     }
     let mut actions = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -184,10 +184,10 @@ pub(crate) fn transact_write_items(
         if !ok {
             failed = true;
             let mut reason = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
-            if action.return_old_on_failure {
-                if let Some(item) = current {
-                    reason["Item"] = item_to_json(item);
-                }
+            if action.return_old_on_failure
+                && let Some(item) = current
+            {
+                reason["Item"] = item_to_json(item);
             }
             reasons.push(reason);
             results.push(None);
