@@ -234,6 +234,53 @@ fn set<T: PartialEq + std::fmt::Debug>(items: Vec<T>, kind: &str) -> Result<Vec<
     Ok(items)
 }
 
+/// Serialises an item in wire form straight into the response, without building a
+/// `serde_json::Value` tree (Query and Scan pages hold thousands of items).
+pub struct ItemJson<'a>(pub &'a Item);
+
+impl serde::Serialize for ItemJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, &AttrJson(v))?;
+        }
+        map.end()
+    }
+}
+
+struct AttrJson<'a>(&'a AttributeValue);
+
+impl serde::Serialize for AttrJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        let kind = self.0.type_name();
+        match self.0 {
+            AttributeValue::S(s) => map.serialize_entry(kind, s)?,
+            AttributeValue::N(n) => map.serialize_entry(kind, &n.to_string())?,
+            AttributeValue::B(b) => map.serialize_entry(kind, &base64_encode(b))?,
+            AttributeValue::Bool(b) => map.serialize_entry(kind, b)?,
+            AttributeValue::Null => map.serialize_entry(kind, &true)?,
+            AttributeValue::M(m) => map.serialize_entry(kind, &ItemJson(m))?,
+            AttributeValue::L(l) => {
+                let list: Vec<AttrJson<'_>> = l.iter().map(AttrJson).collect();
+                map.serialize_entry(kind, &list)?;
+            }
+            AttributeValue::Ss(s) => map.serialize_entry(kind, s)?,
+            AttributeValue::Ns(s) => {
+                let list: Vec<String> = s.iter().map(Number::to_string).collect();
+                map.serialize_entry(kind, &list)?;
+            }
+            AttributeValue::Bs(s) => {
+                let list: Vec<String> = s.iter().map(|b| base64_encode(b)).collect();
+                map.serialize_entry(kind, &list)?;
+            }
+        }
+        map.end()
+    }
+}
+
 /// Parses an item (`{"attr": {"S": "x"}, ...}`).
 pub fn item_from_json(value: &Value) -> Result<Item, ValueError> {
     let object = value

@@ -50,8 +50,9 @@ pub(crate) async fn dispatch(
         "GetItem" => read!(ops::item::get_item),
         "DeleteItem" => write!(ops::item::delete_item),
         "UpdateItem" => write!(ops::item::update_item),
-        "Query" => read!(ops::query::query),
-        "Scan" => read!(ops::query::scan),
+        // Query and Scan serialise their (large) pages themselves.
+        "Query" => ops::query::query(db, ctx, &caller, input),
+        "Scan" => ops::query::scan(db, ctx, &caller, input),
         "BatchGetItem" => read!(ops::batch::batch_get_item),
         "BatchWriteItem" => write!(ops::batch::batch_write_item),
         "TransactWriteItems" => write!(ops::transact::transact_write_items),

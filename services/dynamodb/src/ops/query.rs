@@ -1,10 +1,11 @@
 //! Query and Scan: key conditions, index reads with projections, filters, `Select`,
 //! `Limit`, the 1 MB page, `ExclusiveStartKey`/`LastEvaluatedKey`, parallel scan segments.
 
+use std::borrow::Cow;
 use std::ops::Bound;
 
-use ruststack_protocol::ServiceError;
-use serde_json::{Value, json};
+use ruststack_protocol::{RequestContext, Response, ServiceError, json};
+use serde_json::Value;
 
 use crate::expr::{self, KeyCondition};
 use crate::keys::{KeySchema, KeyValue};
@@ -12,7 +13,7 @@ use crate::ops::input::{self, opt_bool, opt_i64, opt_str, req_str};
 use crate::ops::item::{Context, attributes_to_get, consumed, expr_error, project, read_units};
 use crate::ops::{table, table_name_of};
 use crate::state::{IndexMeta, Table};
-use crate::value::{AttributeValue, Item, item_size, item_to_json};
+use crate::value::{AttributeValue, Item, ItemJson, item_size};
 use crate::{Caller, DynamoDb, error};
 
 /// A Query or Scan page stops once this many bytes of items were read.
@@ -125,9 +126,10 @@ fn candidates<'a>(
     }
 }
 
-/// The page a read returns.
-struct Page {
-    items: Vec<Item>,
+/// The page a read returns (items borrowed from the table unless an index or projection
+/// reshaped them).
+struct Page<'a> {
+    items: Vec<Cow<'a, Item>>,
     count: usize,
     scanned: usize,
     last_key: Option<Item>,
@@ -143,8 +145,8 @@ fn read_page<'a>(
     limit: Option<usize>,
     filter: Option<&expr::Condition>,
     keep: &dyn Fn(&Item) -> Result<bool, ServiceError>,
-    shape: &dyn Fn(&Item) -> Result<Item, ServiceError>,
-) -> Result<Page, ServiceError> {
+    shape: &dyn Fn(&Item) -> Result<Option<Item>, ServiceError>,
+) -> Result<Page<'a>, ServiceError> {
     let mut page = Page {
         items: Vec::new(),
         count: 0,
@@ -157,15 +159,19 @@ fn read_page<'a>(
         if !keep(item)? {
             continue;
         }
-        let view = match index {
-            Some(index) => index_view(item, table, index),
-            None => item.clone(),
+        let view: Cow<'a, Item> = match index {
+            Some(index) => Cow::Owned(index_view(item, table, index)),
+            None => Cow::Borrowed(item),
         };
         page.scanned += 1;
         page.bytes += item_size(item);
         if filter.is_none_or(|f| f.evaluate(&view)) {
             page.count += 1;
-            page.items.push(shape(&view)?);
+            let shaped = match shape(&view)? {
+                Some(reshaped) => Cow::Owned(reshaped),
+                None => view,
+            };
+            page.items.push(shaped);
         }
         let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
         if full {
@@ -276,22 +282,39 @@ impl ReadRequest {
     }
 }
 
-fn respond(input: &Value, request: &ReadRequest, page: Page) -> Result<Value, ServiceError> {
-    let mut out = json!({"Count": page.count, "ScannedCount": page.scanned});
-    if request.select != "COUNT" {
-        out["Items"] = Value::Array(page.items.iter().map(item_to_json).collect());
-    }
-    if let Some(key) = &page.last_key {
-        out["LastEvaluatedKey"] = item_to_json(key);
-    }
-    if let Some(c) = consumed(
-        input,
-        &request.table_name,
-        read_units(page.bytes, request.consistent),
-    )? {
-        out["ConsumedCapacity"] = c;
-    }
-    Ok(out)
+/// Query's and Scan's response, serialised without an intermediate JSON tree.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReadResponse<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Vec<ItemJson<'a>>>,
+    count: usize,
+    scanned_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_evaluated_key: Option<ItemJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Value>,
+}
+
+fn respond(
+    ctx: &RequestContext,
+    input: &Value,
+    request: &ReadRequest,
+    page: &Page<'_>,
+) -> Result<Response, ServiceError> {
+    let out = ReadResponse {
+        items: (request.select != "COUNT")
+            .then(|| page.items.iter().map(|i| ItemJson(i.as_ref())).collect()),
+        count: page.count,
+        scanned_count: page.scanned,
+        last_evaluated_key: page.last_key.as_ref().map(ItemJson),
+        consumed_capacity: consumed(
+            input,
+            &request.table_name,
+            read_units(page.bytes, request.consistent),
+        )?,
+    };
+    json::response(ctx, &out)
 }
 
 fn check_index_read(
@@ -308,7 +331,12 @@ fn check_index_read(
     Ok(())
 }
 
-pub(crate) fn query(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Value, ServiceError> {
+pub(crate) fn query(
+    db: &DynamoDb,
+    ctx: &RequestContext,
+    caller: &Caller,
+    input: Value,
+) -> Result<Response, ServiceError> {
     let key_text = opt_str(&input, "KeyConditionExpression")?
         .ok_or_else(|| error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
     let request = read_request(&input)?;
@@ -357,12 +385,16 @@ pub(crate) fn query(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Valu
             None => true,
         })
     };
-    let shape = |item: &Item| {
+    let shape = |item: &Item| -> Result<Option<Item>, ServiceError> {
+        if request.projection.is_none() && request.attributes.is_none() {
+            return Ok(None);
+        }
         project(
             item,
             request.projection.as_ref(),
             request.attributes.as_deref(),
         )
+        .map(Some)
     };
     let page = read_page(
         table,
@@ -374,10 +406,15 @@ pub(crate) fn query(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Valu
         &keep,
         &shape,
     )?;
-    respond(&input, &request, page)
+    respond(ctx, &input, &request, &page)
 }
 
-pub(crate) fn scan(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Value, ServiceError> {
+pub(crate) fn scan(
+    db: &DynamoDb,
+    ctx: &RequestContext,
+    caller: &Caller,
+    input: Value,
+) -> Result<Response, ServiceError> {
     let request = read_request(&input)?;
     request.check_unused(None)?;
     let segment = opt_i64(&input, "Segment")?;
@@ -428,12 +465,16 @@ pub(crate) fn scan(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Value
             Some((s, t)) => item.get(&hash_name).is_some_and(|v| segment_of(v, t) == s),
         })
     };
-    let shape = |item: &Item| {
+    let shape = |item: &Item| -> Result<Option<Item>, ServiceError> {
+        if request.projection.is_none() && request.attributes.is_none() {
+            return Ok(None);
+        }
         project(
             item,
             request.projection.as_ref(),
             request.attributes.as_deref(),
         )
+        .map(Some)
     };
     let page = read_page(
         table,
@@ -445,7 +486,7 @@ pub(crate) fn scan(db: &DynamoDb, caller: &Caller, input: Value) -> Result<Value
         &keep,
         &shape,
     )?;
-    respond(&input, &request, page)
+    respond(ctx, &input, &request, &page)
 }
 
 /// Which parallel-scan segment a partition key falls in (FNV-1a of its wire form).
