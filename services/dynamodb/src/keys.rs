@@ -70,6 +70,18 @@ impl KeyValue {
     }
 }
 
+/// DynamoDB's key size limits.
+const MAX_HASH_KEY_BYTES: usize = 2048;
+const MAX_RANGE_KEY_BYTES: usize = 1024;
+
+fn key_size(key: &KeyValue) -> usize {
+    match key {
+        KeyValue::S(s) => s.len(),
+        KeyValue::N(n) => n.size(),
+        KeyValue::B(b) => b.len(),
+    }
+}
+
 /// A primary key: partition value and optional sort value.
 pub(crate) type PrimaryKey = (KeyValue, Option<KeyValue>);
 
@@ -87,10 +99,24 @@ impl KeySchema {
     /// and not empty.
     pub(crate) fn key_of_item(&self, item: &Item) -> Result<PrimaryKey, ServiceError> {
         let hash = key_attribute(item, &self.hash, "Missing the key")?;
+        if key_size(&hash) > MAX_HASH_KEY_BYTES {
+            // DynamoDB's message, missing space included.
+            return Err(error::invalid_parameter(
+                "Size of hashkey has exceeded the maximum size limit of2048 bytes",
+            ));
+        }
         let range = match &self.range {
             Some(range) => Some(key_attribute(item, range, "Missing the key")?),
             None => None,
         };
+        if range
+            .as_ref()
+            .is_some_and(|r| key_size(r) > MAX_RANGE_KEY_BYTES)
+        {
+            return Err(error::invalid_parameter(
+                "Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+            ));
+        }
         Ok((hash, range))
     }
 

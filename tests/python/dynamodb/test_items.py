@@ -135,3 +135,35 @@ def test_concurrent_add_is_atomic(server, table):
     for th in threads:
         th.join()
     assert table.get_item(Key={"pk": "counter", "sk": 0})["Item"]["n"] == 1000
+
+
+def test_legacy_parameters(ddb, table):
+    ddb.put_item(TableName="items", Item={"pk": {"S": "old"}, "sk": {"N": "1"}, "v": {"N": "1"}},
+                 Expected={"pk": {"Exists": False}})
+    code, _ = error(lambda: ddb.put_item(TableName="items", Item={"pk": {"S": "old"}, "sk": {"N": "1"}},
+                                         Expected={"pk": {"Exists": False}}))
+    assert code == "ConditionalCheckFailedException"
+    ddb.update_item(TableName="items", Key={"pk": {"S": "old"}, "sk": {"N": "1"}},
+                    AttributeUpdates={"v": {"Action": "ADD", "Value": {"N": "5"}}, "w": {"Action": "PUT", "Value": {"S": "x"}}},
+                    Expected={"v": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}})
+    item = ddb.get_item(TableName="items", Key={"pk": {"S": "old"}, "sk": {"N": "1"}}, AttributesToGet=["v", "w"])["Item"]
+    assert item == {"v": {"N": "6"}, "w": {"S": "x"}}
+    for i in range(2, 6):
+        ddb.put_item(TableName="items", Item={"pk": {"S": "old"}, "sk": {"N": str(i)}, "v": {"N": str(i)}})
+    got = ddb.query(TableName="items", KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "old"}]},
+        "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "2"}, {"N": "4"}]}},
+        QueryFilter={"v": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "2"}]}})
+    assert [i["sk"]["N"] for i in got["Items"]] == ["3", "4"] and got["ScannedCount"] == 3
+    scanned = ddb.scan(TableName="items", ScanFilter={"v": {"ComparisonOperator": "IN", "AttributeValueList": [{"N": "2"}, {"N": "5"}]}},
+                       ConditionalOperator="OR")
+    assert sorted(i["sk"]["N"] for i in scanned["Items"]) == ["2", "5"]
+    code, message = error(lambda: ddb.scan(TableName="items", ScanFilter={"v": {"ComparisonOperator": "NOT_NULL"}},
+                                           FilterExpression="attribute_exists(v)"))
+    assert message.startswith("Can not use both expression and non-expression parameters in the same request")
+
+
+def test_key_size_limits(table):
+    code, message = error(lambda: table.put_item(Item={"pk": "x" * 2049, "sk": 1}))
+    assert message == "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+    table.put_item(Item={"pk": "x" * 2048, "sk": 1})

@@ -19,7 +19,7 @@ pub(crate) async fn dispatch(
     let op = op.to_owned();
     ctx.set_operation(op.clone());
     let caller = Caller::from_context(ctx);
-    let input: Value = json::decode(req, BODY_LIMIT).await?;
+    let mut input: Value = json::decode(req, BODY_LIMIT).await?;
     if !input.is_object() {
         return Err(ServiceError::new(
             http::StatusCode::BAD_REQUEST,
@@ -27,6 +27,13 @@ pub(crate) async fn dispatch(
             "Start of structure or map found where not expected",
         )
         .with_namespace("com.amazon.coral.service"));
+    }
+
+    if matches!(
+        op.as_str(),
+        "PutItem" | "DeleteItem" | "UpdateItem" | "Query" | "Scan"
+    ) {
+        ops::legacy::rewrite(&mut input)?;
     }
 
     macro_rules! read {

@@ -338,7 +338,11 @@ pub(crate) fn query(
     input: Value,
 ) -> Result<Response, ServiceError> {
     let key_text = opt_str(&input, "KeyConditionExpression")?
-        .ok_or_else(|| error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."))?;
+        .ok_or_else(|| {
+            error::validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+            )
+        })?;
     let request = read_request(&input)?;
     let state = db.read();
     let table = table(&state, caller, &request.table_name)?;
