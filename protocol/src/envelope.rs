@@ -119,6 +119,22 @@ pub fn internal_error_code(service: ServiceId) -> &'static str {
     }
 }
 
+/// An operation of a service's model that ruststack does not implement (LocalStack's
+/// wording), or — for a name that is not an operation at all — the unknown-operation error.
+pub fn operation_not_implemented(
+    protocol: Protocol,
+    service: ServiceId,
+    operation: &str,
+) -> ServiceError {
+    if operation.is_empty() || !operation.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return unknown_operation(protocol, operation);
+    }
+    unavailable(
+        protocol,
+        format!("API action '{operation}' for service '{service}' not yet implemented"),
+    )
+}
+
 /// The error for a request ruststack routed but cannot serve (service disabled, not part of
 /// this build, or not emulated at all): 501 in the protocol's words.
 pub fn unavailable(protocol: Protocol, message: String) -> ServiceError {

@@ -15,6 +15,7 @@
 //! - [`body`] — the streaming body type and size-limited collection.
 //! - [`request_id`] — request ids in each protocol's format.
 //! - [`encoding`] — base64.
+//! - [`scope`] — state partitioned by (account, region).
 //!
 //! # Invariants
 //! - Only this crate writes error envelopes; services return `ServiceError`.
@@ -32,6 +33,7 @@ pub mod query;
 pub mod request_id;
 pub mod rest_json;
 pub mod rest_xml;
+pub mod scope;
 pub mod service;
 pub mod sigv4;
 mod xml;

@@ -54,6 +54,20 @@ pub trait Storage: Send + Sync + 'static {
     }
 }
 
+/// Runs a mutating operation (validate, commit, apply): on the blocking pool when `storage`
+/// is durable, because its commit waits for the disk; inline otherwise. Services call their
+/// operations through this so that no fsync blocks an async worker.
+pub async fn run_write<O: Send + 'static>(
+    storage: &dyn Storage,
+    work: impl FnOnce() -> O + Send + 'static,
+) -> Result<O, tokio::task::JoinError> {
+    if storage.is_durable() {
+        tokio::task::spawn_blocking(work).await
+    } else {
+        Ok(work())
+    }
+}
+
 /// The storage a server runs with: tables plus the blob area.
 #[derive(Clone)]
 pub struct Stores {

@@ -174,8 +174,7 @@ impl DynamoDb {
         }
     }
 
-    /// Runs a mutating operation: on the blocking pool when storage is durable (its commit
-    /// waits for the disk), inline otherwise.
+    /// Runs a mutating operation through [`ruststack_storage::run_write`].
     pub(crate) async fn write<I, O>(
         &self,
         caller: Caller,
@@ -186,14 +185,12 @@ impl DynamoDb {
         I: Send + 'static,
         O: Send + 'static,
     {
-        if self.inner.storage.is_durable() {
-            let this = self.clone();
-            tokio::task::spawn_blocking(move || op(&this, &caller, input))
-                .await
-                .map_err(|e| ServiceError::internal("InternalServerError", e))?
-        } else {
-            op(self, &caller, input)
-        }
+        let this = self.clone();
+        ruststack_storage::run_write(self.inner.storage.as_ref(), move || {
+            op(&this, &caller, input)
+        })
+        .await
+        .map_err(|e| ServiceError::internal("InternalServerError", e))?
     }
 }
 

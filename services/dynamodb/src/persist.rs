@@ -28,6 +28,30 @@ pub(crate) fn item_key(account: &str, region: &str, table: &str, key_item: &Item
     out
 }
 
+/// Adds the record change of one item write (`Some` = put, `None` = delete) to a batch.
+pub(crate) fn write_item(
+    batch: &mut ruststack_storage::Batch,
+    scope: (&str, &str),
+    table: &str,
+    key_item: &Item,
+    new: Option<&Item>,
+) {
+    let record = item_key(scope.0, scope.1, table, key_item);
+    match new {
+        Some(item) => batch.put(ITEMS, record, item_value(item)),
+        None => batch.delete(ITEMS, record),
+    };
+}
+
+/// Adds the record of a table's settings to a batch.
+pub(crate) fn write_table(
+    batch: &mut ruststack_storage::Batch,
+    scope: (&str, &str),
+    meta: &crate::state::TableMeta,
+) {
+    batch.put(TABLES, key(&[scope.0, scope.1, &meta.name]), json(meta));
+}
+
 pub(crate) fn item_value(item: &Item) -> Vec<u8> {
     value::item_to_json(item).to_string().into_bytes()
 }
@@ -56,7 +80,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<State, StorageError> {
         let meta: TableMeta =
             serde_json::from_slice(&v).map_err(|_| undecodable(TABLES, "table"))?;
         state
-            .scope_mut(account, region)
+            .get_mut(account, region)
             .tables
             .insert(name.clone(), Table::new(meta));
     }
@@ -75,7 +99,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<State, StorageError> {
             String::from_utf8_lossy(table),
         );
         if let Some(t) = state
-            .scope_mut(&account, &region)
+            .get_mut(&account, &region)
             .tables
             .get_mut(table.as_ref())
         {

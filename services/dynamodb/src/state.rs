@@ -1,29 +1,15 @@
 //! The in-memory model: tables by (account, region), each with its settings and its items
 //! ordered by primary key. Pure data; no I/O, no HTTP.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{KeySchema, PrimaryKey, ScalarType};
 use crate::value::Item;
 
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    pub(crate) scopes: HashMap<(String, String), Scope>,
-}
-
-impl State {
-    pub(crate) fn scope(&self, account: &str, region: &str) -> Option<&Scope> {
-        self.scopes.get(&(account.to_owned(), region.to_owned()))
-    }
-
-    pub(crate) fn scope_mut(&mut self, account: &str, region: &str) -> &mut Scope {
-        self.scopes
-            .entry((account.to_owned(), region.to_owned()))
-            .or_default()
-    }
-}
+/// Everything of the service, by (account, region).
+pub(crate) type State = ruststack_protocol::scope::ByScope<Scope>;
 
 #[derive(Debug, Default)]
 pub(crate) struct Scope {

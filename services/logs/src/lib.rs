@@ -133,8 +133,7 @@ impl Logs {
         self.inner.clock.now_millis()
     }
 
-    /// Runs a mutating operation: on the blocking pool when storage is durable (its commit
-    /// waits for the disk), inline otherwise.
+    /// Runs a mutating operation through [`ruststack_storage::run_write`].
     pub(crate) async fn write<I, O>(
         &self,
         caller: Caller,
@@ -145,14 +144,12 @@ impl Logs {
         I: Send + 'static,
         O: Send + 'static,
     {
-        if self.inner.storage.is_durable() {
-            let this = self.clone();
-            tokio::task::spawn_blocking(move || op(&this, &caller, input))
-                .await
-                .map_err(|e| ServiceError::internal("ServiceUnavailableException", e))?
-        } else {
-            op(self, &caller, input)
-        }
+        let this = self.clone();
+        ruststack_storage::run_write(self.inner.storage.as_ref(), move || {
+            op(&this, &caller, input)
+        })
+        .await
+        .map_err(|e| ServiceError::internal("ServiceUnavailableException", e))?
     }
 
     /// Appends lines to `group`/`stream`, creating both if needed: how the Lambda service

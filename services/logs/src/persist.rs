@@ -101,7 +101,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
         let parts = split(&k, 3).ok_or_else(|| corrupt(GROUPS, "key"))?;
         let meta: GroupMeta = serde_json::from_slice(&v).map_err(|_| corrupt(GROUPS, "group"))?;
         state
-            .scope_mut(&parts[0], &parts[1])
+            .get_mut(&parts[0], &parts[1])
             .groups
             .insert(parts[2].clone(), LogGroup::new(meta));
     }
@@ -110,7 +110,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
         let meta: StreamMeta =
             serde_json::from_slice(&v).map_err(|_| corrupt(STREAMS, "stream"))?;
         if let Some(group) = state
-            .scope_mut(&parts[0], &parts[1])
+            .get_mut(&parts[0], &parts[1])
             .groups
             .get_mut(&parts[2])
         {
@@ -134,7 +134,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
         let message = std::str::from_utf8(message).map_err(|_| corrupt(EVENTS, "event"))?;
         next_seq = next_seq.max(seq + 1);
         let stream = state
-            .scope_mut(&parts[0], &parts[1])
+            .get_mut(&parts[0], &parts[1])
             .groups
             .get_mut(&parts[2])
             .and_then(|g| g.streams.get_mut(&parts[3]));
@@ -154,7 +154,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
         let filter: SubscriptionFilter =
             serde_json::from_slice(&v).map_err(|_| corrupt(SUBSCRIPTIONS, "filter"))?;
         if let Some(group) = state
-            .scope_mut(&parts[0], &parts[1])
+            .get_mut(&parts[0], &parts[1])
             .groups
             .get_mut(&parts[2])
         {
@@ -166,7 +166,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
         let filter: MetricFilter =
             serde_json::from_slice(&v).map_err(|_| corrupt(METRIC_FILTERS, "filter"))?;
         if let Some(group) = state
-            .scope_mut(&parts[0], &parts[1])
+            .get_mut(&parts[0], &parts[1])
             .groups
             .get_mut(&parts[2])
         {
@@ -262,7 +262,7 @@ mod tests {
         storage.commit(b).unwrap();
         let (state, next) = load(&storage).unwrap();
         assert_eq!(next, 8);
-        let g = &state.scope("000000000000", "us-east-1").unwrap().groups["g"];
+        let g = &state.get("000000000000", "us-east-1").unwrap().groups["g"];
         assert_eq!(g.meta.retention_in_days, Some(7));
         let s = &g.streams["s/1"];
         let msgs: Vec<&str> = s.events.iter().map(|e| e.message).collect();

@@ -1,29 +1,14 @@
 //! The in-memory model: groups → streams → events (time-ordered), filters. Pure data and
 //! pure methods; no I/O, no HTTP.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::timeline::Timeline;
 
 /// Everything of the service, by (account, region).
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    pub(crate) scopes: HashMap<(String, String), Scope>,
-}
-
-impl State {
-    pub(crate) fn scope(&self, account: &str, region: &str) -> Option<&Scope> {
-        self.scopes.get(&(account.to_owned(), region.to_owned()))
-    }
-
-    pub(crate) fn scope_mut(&mut self, account: &str, region: &str) -> &mut Scope {
-        self.scopes
-            .entry((account.to_owned(), region.to_owned()))
-            .or_default()
-    }
-}
+pub(crate) type State = ruststack_protocol::scope::ByScope<Scope>;
 
 /// One account's groups in one region.
 #[derive(Debug, Default)]

@@ -72,16 +72,10 @@ pub(crate) async fn dispatch(
         "DescribeLimits" => read!(ops::settings::describe_limits),
         "DescribeEndpoints" => read!(ops::settings::describe_endpoints),
         "DescribeContinuousBackups" => read!(ops::settings::describe_continuous_backups),
-        other => Err(not_implemented(ctx, other)),
+        other => Err(envelope::operation_not_implemented(
+            ctx.protocol,
+            ctx.service,
+            other,
+        )),
     }
-}
-
-fn not_implemented(ctx: &RequestContext, op: &str) -> ServiceError {
-    if op.is_empty() || !op.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return envelope::unknown_operation(ctx.protocol, op);
-    }
-    envelope::unavailable(
-        ctx.protocol,
-        format!("API action '{op}' for service 'dynamodb' not yet implemented"),
-    )
 }

@@ -178,12 +178,9 @@ pub(crate) fn batch_write_item(
     }
     if db.keeps_records() {
         let mut batch = Batch::new();
+        let scope = (caller.account.as_str(), caller.region.as_str());
         for (name, _, key_item, new) in &planned {
-            let record = persist::item_key(&caller.account, &caller.region, name, key_item);
-            match new {
-                Some(item) => batch.put(persist::ITEMS, record, persist::item_value(item)),
-                None => batch.delete(persist::ITEMS, record),
-            };
+            persist::write_item(&mut batch, scope, name, key_item, new.as_ref());
         }
         db.commit(batch)?;
     }

@@ -187,15 +187,6 @@ pub(crate) fn read_units(size: usize, consistent: bool) -> f64 {
     if consistent { units } else { units / 2.0 }
 }
 
-fn key_record(caller: &Caller, table: &str, meta: &TableMeta, item: &Item) -> Vec<u8> {
-    persist::item_key(
-        &caller.account,
-        &caller.region,
-        table,
-        &meta.key_schema.project_key(item),
-    )
-}
-
 /// Commits and applies a write of one item (`Some` = put, `None` = delete).
 pub(crate) fn apply_write(
     db: &DynamoDb,
@@ -207,11 +198,8 @@ pub(crate) fn apply_write(
 ) -> Result<Option<Item>, ServiceError> {
     if db.keeps_records() {
         let mut batch = Batch::new();
-        let record = key_record(caller, &table.meta.name, &table.meta, key_item);
-        match &new {
-            Some(item) => batch.put(persist::ITEMS, record, persist::item_value(item)),
-            None => batch.delete(persist::ITEMS, record),
-        };
+        let scope = (caller.account.as_str(), caller.region.as_str());
+        persist::write_item(&mut batch, scope, &table.meta.name, key_item, new.as_ref());
         db.commit(batch)?;
     }
     Ok(store(table, key, new))
@@ -230,6 +218,23 @@ pub(crate) fn store(table: &mut Table, key: PrimaryKey, new: Option<Item>) -> Op
         table.size_bytes = table.size_bytes.saturating_sub(item_size(old) as u64);
     }
     old
+}
+
+/// The response of a single-item write: `Attributes` when asked for, consumed capacity.
+fn written(
+    input: &Value,
+    table: &str,
+    attributes: Option<Item>,
+    units: f64,
+) -> Result<Value, ServiceError> {
+    let mut out = json!({});
+    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
+        out["Attributes"] = item_to_json(&attributes);
+    }
+    if let Some(c) = consumed(input, table, units)? {
+        out["ConsumedCapacity"] = c;
+    }
+    Ok(out)
 }
 
 pub(crate) fn put_item(
@@ -262,16 +267,12 @@ pub(crate) fn put_item(
     let units = write_units(table.items.get(&key), Some(&item));
     let key_item = table.meta.key_schema.project_key(&item);
     let old = apply_write(db, caller, table, key, &key_item, Some(item))?;
-    let mut out = json!({});
-    if return_values == "ALL_OLD"
-        && let Some(old) = old
-    {
-        out["Attributes"] = item_to_json(&old);
-    }
-    if let Some(c) = consumed(&input, &name, units)? {
-        out["ConsumedCapacity"] = c;
-    }
-    Ok(out)
+    written(
+        &input,
+        &name,
+        (return_values == "ALL_OLD").then_some(old).flatten(),
+        units,
+    )
 }
 
 pub(crate) fn get_item(
@@ -371,16 +372,12 @@ pub(crate) fn delete_item(
     } else {
         None
     };
-    let mut out = json!({});
-    if return_values == "ALL_OLD"
-        && let Some(old) = old
-    {
-        out["Attributes"] = item_to_json(&old);
-    }
-    if let Some(c) = consumed(&input, &name, units)? {
-        out["ConsumedCapacity"] = c;
-    }
-    Ok(out)
+    written(
+        &input,
+        &name,
+        (return_values == "ALL_OLD").then_some(old).flatten(),
+        units,
+    )
 }
 
 pub(crate) fn update_item(
@@ -444,12 +441,5 @@ pub(crate) fn update_item(
         ("UPDATED_NEW", Some(paths)) => Some(paths.project(&new)),
         _ => None,
     };
-    let mut out = json!({});
-    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
-        out["Attributes"] = item_to_json(&attributes);
-    }
-    if let Some(c) = consumed(&input, &name, units)? {
-        out["ConsumedCapacity"] = c;
-    }
-    Ok(out)
+    written(&input, &name, attributes, units)
 }

@@ -53,7 +53,7 @@ pub(crate) fn table<'a>(
     name: &str,
 ) -> Result<&'a Table, ServiceError> {
     state
-        .scope(&caller.account, &caller.region)
+        .get(&caller.account, &caller.region)
         .and_then(|s| s.tables.get(name))
         .ok_or_else(error::resource_not_found)
 }
@@ -64,10 +64,24 @@ pub(crate) fn table_mut<'a>(
     name: &str,
 ) -> Result<&'a mut Table, ServiceError> {
     state
-        .scope_mut(&caller.account, &caller.region)
+        .get_mut(&caller.account, &caller.region)
         .tables
         .get_mut(name)
         .ok_or_else(error::resource_not_found)
+}
+
+/// Commits a table's new settings, then applies them.
+pub(crate) fn save_meta(
+    db: &crate::DynamoDb,
+    caller: &Caller,
+    table: &mut Table,
+    meta: crate::state::TableMeta,
+) -> Result<(), ServiceError> {
+    let mut batch = ruststack_storage::Batch::new();
+    crate::persist::write_table(&mut batch, (&caller.account, &caller.region), &meta);
+    db.commit(batch)?;
+    table.meta = meta;
+    Ok(())
 }
 
 /// A table named by name or ARN (`arn:aws:dynamodb:<region>:<account>:table/<name>`).

@@ -58,14 +58,7 @@ pub(crate) fn update_time_to_live(
             meta.ttl_attribute = None;
         }
     }
-    let mut batch = Batch::new();
-    batch.put(
-        persist::TABLES,
-        persist::key(&[&caller.account, &caller.region, &name]),
-        persist::json(&meta),
-    );
-    db.commit(batch)?;
-    table.meta = meta;
+    crate::ops::save_meta(db, caller, table, meta)?;
     Ok(json!({"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}))
 }
 
@@ -112,14 +105,7 @@ pub(crate) fn tag_resource(
             "One or more parameter values were invalid: The number of tags exceeds the limit of 50",
         ));
     }
-    let mut batch = Batch::new();
-    batch.put(
-        persist::TABLES,
-        persist::key(&[&caller.account, &caller.region, &name]),
-        persist::json(&meta),
-    );
-    db.commit(batch)?;
-    table.meta = meta;
+    crate::ops::save_meta(db, caller, table, meta)?;
     Ok(json!({}))
 }
 
@@ -143,14 +129,7 @@ pub(crate) fn untag_resource(
     for key in &keys {
         meta.tags.remove(key);
     }
-    let mut batch = Batch::new();
-    batch.put(
-        persist::TABLES,
-        persist::key(&[&caller.account, &caller.region, &name]),
-        persist::json(&meta),
-    );
-    db.commit(batch)?;
-    table.meta = meta;
+    crate::ops::save_meta(db, caller, table, meta)?;
     Ok(json!({}))
 }
 
@@ -232,7 +211,7 @@ pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> 
         crate::keys::PrimaryKey,
         crate::value::Item,
     )> = Vec::new();
-    for ((account, region), scope) in &state.scopes {
+    for (account, region, scope) in state.iter() {
         for (name, table) in &scope.tables {
             let Some(attr) = &table.meta.ttl_attribute else {
                 continue;
@@ -244,8 +223,8 @@ pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> 
                 let expires = n.to_f64();
                 if expires < now_s as f64 && expires > (now_s - TTL_IGNORE_OLDER_THAN_S) as f64 {
                     doomed.push((
-                        account.clone(),
-                        region.clone(),
+                        account.to_owned(),
+                        region.to_owned(),
                         name.clone(),
                         key.clone(),
                         table.meta.key_schema.project_key(item),
@@ -269,7 +248,7 @@ pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> 
     }
     let count = doomed.len();
     for (account, region, name, key, _) in doomed {
-        if let Some(table) = state.scope_mut(&account, &region).tables.get_mut(&name) {
+        if let Some(table) = state.get_mut(&account, &region).tables.get_mut(&name) {
             crate::ops::item::store(table, key, None);
         }
     }

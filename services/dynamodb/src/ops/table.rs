@@ -283,7 +283,7 @@ pub(crate) fn create_table(
     };
     let tags = parse_tags(&input)?;
     let mut state = db.write_lock();
-    let scope = state.scope_mut(&caller.account, &caller.region);
+    let scope = state.get_mut(&caller.account, &caller.region);
     if scope.tables.contains_key(&name) {
         return Err(error::resource_in_use(format!(
             "Table already exists: {name}"
@@ -314,11 +314,7 @@ pub(crate) fn create_table(
         ttl_attribute: None,
     };
     let mut batch = Batch::new();
-    batch.put(
-        persist::TABLES,
-        persist::key(&[&caller.account, &caller.region, &name]),
-        persist::json(&meta),
-    );
+    persist::write_table(&mut batch, (&caller.account, &caller.region), &meta);
     db.commit(batch)?;
     let table = Table::new(meta);
     let description = describe(caller, &table);
@@ -477,7 +473,7 @@ pub(crate) fn list_tables(
     let start = opt_str(&input, "ExclusiveStartTableName")?;
     let state = db.read();
     let names: Vec<&String> = state
-        .scope(&caller.account, &caller.region)
+        .get(&caller.account, &caller.region)
         .map(|s| {
             s.tables
                 .keys()
@@ -518,7 +514,7 @@ pub(crate) fn delete_table(
     batch.delete_prefix(persist::ITEMS, persist::prefix(&path));
     db.commit(batch)?;
     state
-        .scope_mut(&caller.account, &caller.region)
+        .get_mut(&caller.account, &caller.region)
         .tables
         .remove(&name);
     Ok(json!({ "TableDescription": description }))
@@ -668,13 +664,6 @@ pub(crate) fn update_table(
             .filter(|(n, _)| used.contains(n))
             .collect();
     }
-    let mut batch = Batch::new();
-    batch.put(
-        persist::TABLES,
-        persist::key(&[&caller.account, &caller.region, &name]),
-        persist::json(&meta),
-    );
-    db.commit(batch)?;
-    table.meta = meta;
+    crate::ops::save_meta(db, caller, table, meta)?;
     Ok(json!({ "TableDescription": describe(caller, table) }))
 }

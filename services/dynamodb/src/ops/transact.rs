@@ -221,21 +221,16 @@ pub(crate) fn transact_write_items(
     }
     if db.keeps_records() {
         let mut batch = Batch::new();
+        let scope = (caller.account.as_str(), caller.region.as_str());
         for (action, result) in actions.iter().zip(&results) {
-            let record = persist::item_key(
-                &caller.account,
-                &caller.region,
-                &action.table,
-                &action.key_item,
-            );
-            match result {
-                Some(Some(item)) => {
-                    batch.put(persist::ITEMS, record, persist::item_value(item));
-                }
-                Some(None) => {
-                    batch.delete(persist::ITEMS, record);
-                }
-                None => {}
+            if let Some(new) = result {
+                persist::write_item(
+                    &mut batch,
+                    scope,
+                    &action.table,
+                    &action.key_item,
+                    new.as_ref(),
+                );
             }
         }
         db.commit(batch)?;

@@ -108,18 +108,10 @@ pub(crate) async fn dispatch(
         "GetQueryResults" => read!(ops::queries::get_query_results),
         "StopQuery" => read!(ops::queries::stop_query),
         "DescribeQueries" => read!(ops::queries::describe_queries),
-        other => Err(not_implemented(ctx, other)),
+        other => Err(envelope::operation_not_implemented(
+            ctx.protocol,
+            ctx.service,
+            other,
+        )),
     }
-}
-
-/// An operation of the model that ruststack does not implement (LocalStack's wording), or
-/// one that does not exist at all.
-fn not_implemented(ctx: &RequestContext, op: &str) -> ServiceError {
-    if op.is_empty() || !op.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return envelope::unknown_operation(ctx.protocol, op);
-    }
-    envelope::unavailable(
-        ctx.protocol,
-        format!("API action '{op}' for service 'logs' not yet implemented"),
-    )
 }

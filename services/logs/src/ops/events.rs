@@ -165,12 +165,12 @@ fn insert_events(
     // Events this stream holds beyond the group's retention are deleted with this write,
     // so a stream that keeps receiving events does not keep expired ones forever.
     let cutoff = state
-        .scope(&caller.account, &caller.region)
+        .get(&caller.account, &caller.region)
         .and_then(|s| s.groups.get(group_name))
         .and_then(|g| retention_cutoff(g.meta.retention_in_days, caller.now));
     let expired: Vec<EventKey> = match cutoff {
         Some(cutoff) => state
-            .scope(&caller.account, &caller.region)
+            .get(&caller.account, &caller.region)
             .and_then(|s| s.groups.get(group_name))
             .and_then(|g| g.streams.get(stream_name))
             .map(|s| s.events.keys_before(cutoff).collect())
@@ -193,7 +193,7 @@ fn insert_events(
         logs.commit(batch)?;
     }
     let group = state
-        .scope_mut(&caller.account, &caller.region)
+        .get_mut(&caller.account, &caller.region)
         .groups
         .get_mut(group_name)
         .ok_or_else(error::group_not_found)?;
@@ -226,7 +226,7 @@ pub(crate) fn append(
     let group_name = validate_group_name(Some(group_name), "logGroupName")?;
     let stream_name = validate_stream_name(Some(stream_name), "logStreamName")?;
     let mut state = logs.write_lock();
-    let scope = state.scope_mut(&caller.account, &caller.region);
+    let scope = state.get_mut(&caller.account, &caller.region);
     let mut batch = Batch::new();
     let path = [
         caller.account.as_str(),

@@ -33,7 +33,7 @@ pub(crate) fn create_log_group(
     let tags = input.tags.unwrap_or_default();
     crate::ops::tags::validate_tags(&tags)?;
     let mut state = logs.write_lock();
-    let scope = state.scope_mut(&caller.account, &caller.region);
+    let scope = state.get_mut(&caller.account, &caller.region);
     if scope.groups.contains_key(&name) {
         return Err(error::group_exists());
     }
@@ -89,7 +89,7 @@ pub(crate) fn delete_log_group(
     }
     logs.commit(batch)?;
     state
-        .scope_mut(&caller.account, &caller.region)
+        .get_mut(&caller.account, &caller.region)
         .groups
         .remove(&name);
     Ok(Empty {})

@@ -108,7 +108,7 @@ pub(crate) fn group<'a>(
     name: &str,
 ) -> Result<&'a LogGroup, ServiceError> {
     state
-        .scope(&caller.account, &caller.region)
+        .get(&caller.account, &caller.region)
         .and_then(|s| s.groups.get(name))
         .ok_or_else(error::group_not_found)
 }
@@ -119,14 +119,14 @@ pub(crate) fn group_mut<'a>(
     name: &str,
 ) -> Result<&'a mut LogGroup, ServiceError> {
     state
-        .scope_mut(&caller.account, &caller.region)
+        .get_mut(&caller.account, &caller.region)
         .groups
         .get_mut(name)
         .ok_or_else(error::group_not_found)
 }
 
 pub(crate) fn scope<'a>(state: &'a State, caller: &crate::Caller) -> Option<&'a Scope> {
-    state.scope(&caller.account, &caller.region)
+    state.get(&caller.account, &caller.region)
 }
 
 #[cfg(test)]
