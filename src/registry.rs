@@ -63,6 +63,9 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
                 .expire_periodically(deps.clock.clone(), TTL_SWEEP);
             tokio::spawn(expiry);
         }
+        if enabled(ServiceId::DynamoDbStreams) {
+            registry.register(Arc::new(dynamodb.streams()));
+        }
         registry.register(Arc::new(dynamodb));
     }
     if enabled(ServiceId::Logs) {

@@ -21,11 +21,13 @@ pub mod number;
 mod ops;
 mod persist;
 mod state;
+pub mod stream;
 pub mod value;
 
 mod error;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ruststack_protocol::service::BoxFuture;
@@ -46,6 +48,8 @@ struct Inner {
     storage: Arc<dyn Storage>,
     /// TransactWriteItems client request tokens → (request, when).
     tokens: Mutex<HashMap<TokenKey, (Value, i64)>>,
+    /// The next stream record sequence number (one counter for all streams).
+    stream_seq: AtomicU64,
 }
 
 /// A client request token in its account and region.
@@ -75,12 +79,13 @@ impl Caller {
 impl DynamoDb {
     /// Loads the service's state from `storage`.
     pub fn open(storage: Arc<dyn Storage>, _clock: Clock) -> Result<Self, StorageError> {
-        let state = persist::load(storage.as_ref())?;
+        let (state, next_stream_seq) = persist::load(storage.as_ref())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 state: RwLock::new(state),
                 storage,
                 tokens: Mutex::new(HashMap::new()),
+                stream_seq: AtomicU64::new(next_stream_seq),
             }),
         })
     }
@@ -97,6 +102,14 @@ impl DynamoDb {
             .state
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn next_stream_seq(&self) -> u64 {
+        self.inner.stream_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn peek_stream_seq(&self) -> u64 {
+        self.inner.stream_seq.load(Ordering::Relaxed)
     }
 
     pub(crate) fn keeps_records(&self) -> bool {

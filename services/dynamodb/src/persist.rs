@@ -1,6 +1,7 @@
 //! Record encoding for the storage layer and rebuilding tables at boot.
 //! - `dynamodb.tables` `account\0region\0table` → TableMeta JSON
 //! - `dynamodb.items`  `account\0region\0table\0<key JSON>` → item JSON (wire form)
+//! - `dynamodb.streams` `account\0region\0table\0<sequence>` → stream record JSON
 
 use ruststack_storage::{Storage, StorageError, Table as StorageTable};
 
@@ -9,7 +10,20 @@ use crate::value::{self, Item};
 
 pub(crate) const TABLES: StorageTable = StorageTable::new("dynamodb.tables");
 pub(crate) const ITEMS: StorageTable = StorageTable::new("dynamodb.items");
-pub(crate) const ALL_TABLES: [StorageTable; 2] = [TABLES, ITEMS];
+pub(crate) const STREAMS: StorageTable = StorageTable::new("dynamodb.streams");
+pub(crate) const ALL_TABLES: [StorageTable; 3] = [TABLES, ITEMS, STREAMS];
+
+/// Adds a stream record to a batch: `account\0region\0table\0<seq, 20 digits>` → JSON.
+pub(crate) fn write_stream(
+    batch: &mut ruststack_storage::Batch,
+    scope: (&str, &str),
+    table: &str,
+    record: &crate::state::StreamRecord,
+) {
+    let mut key = prefix(&[scope.0, scope.1, table]);
+    key.extend_from_slice(format!("{:020}", record.seq).as_bytes());
+    batch.put(STREAMS, key, json(record));
+}
 
 pub(crate) fn key(parts: &[&str]) -> Vec<u8> {
     parts.join("\0").into_bytes()
@@ -67,7 +81,8 @@ fn undecodable(table: StorageTable, detail: &str) -> StorageError {
     }
 }
 
-pub(crate) fn load(storage: &dyn Storage) -> Result<State, StorageError> {
+/// Rebuilds the model; returns it with the next free stream sequence number.
+pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> {
     let mut state = State::default();
     for (k, v) in storage.load(TABLES)? {
         let parts: Vec<String> = k
@@ -112,5 +127,28 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<State, StorageError> {
             t.items.insert(key, item);
         }
     }
-    Ok(state)
+    let mut next_seq = 1;
+    for (k, v) in storage.load(STREAMS)? {
+        let mut parts = k.splitn(4, |b| *b == 0);
+        let (Some(account), Some(region), Some(table)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(undecodable(STREAMS, "key"));
+        };
+        let record: crate::state::StreamRecord =
+            serde_json::from_slice(&v).map_err(|_| undecodable(STREAMS, "record"))?;
+        next_seq = next_seq.max(record.seq + 1);
+        let (account, region, table) = (
+            String::from_utf8_lossy(account),
+            String::from_utf8_lossy(region),
+            String::from_utf8_lossy(table),
+        );
+        if let Some(t) = state
+            .get_mut(&account, &region)
+            .tables
+            .get_mut(table.as_ref())
+        {
+            t.stream.push(record);
+        }
+    }
+    Ok((state, next_seq))
 }

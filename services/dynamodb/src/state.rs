@@ -21,6 +21,8 @@ pub(crate) struct Table {
     pub(crate) meta: TableMeta,
     pub(crate) items: BTreeMap<PrimaryKey, Item>,
     pub(crate) size_bytes: u64,
+    /// The table's stream records, oldest first (one shard).
+    pub(crate) stream: Vec<StreamRecord>,
 }
 
 impl Table {
@@ -29,8 +31,24 @@ impl Table {
             meta,
             items: BTreeMap::new(),
             size_bytes: 0,
+            stream: Vec::new(),
         }
     }
+}
+
+/// One DynamoDB Streams record (persisted as JSON; images in wire form).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct StreamRecord {
+    pub(crate) seq: u64,
+    pub(crate) created: f64,
+    pub(crate) event: String,
+    pub(crate) label: String,
+    pub(crate) view_type: String,
+    pub(crate) keys: serde_json::Value,
+    pub(crate) old: Option<serde_json::Value>,
+    pub(crate) new: Option<serde_json::Value>,
+    pub(crate) size: usize,
+    pub(crate) ttl: bool,
 }
 
 /// A secondary index's definition.

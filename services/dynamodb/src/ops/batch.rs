@@ -4,17 +4,15 @@
 use std::collections::BTreeMap;
 
 use ruststack_protocol::ServiceError;
-use ruststack_storage::Batch;
 use serde_json::{Map, Value, json};
 
 use crate::keys::PrimaryKey;
 use crate::ops::input::{self, opt_bool, opt_object, opt_str};
-use crate::ops::item::{
-    Context, attributes_to_get, check_item, project, read_units, store, write_units,
-};
-use crate::ops::{table, table_mut, table_name_of};
+use crate::ops::item::{Context, attributes_to_get, check_item, project, read_units, write_units};
+use crate::ops::item::{Write, commit_writes};
+use crate::ops::{table, table_name_of};
 use crate::value::{Item, item_size, item_to_json};
-use crate::{Caller, DynamoDb, error, expr, persist};
+use crate::{Caller, DynamoDb, error, expr};
 
 const MAX_GET_KEYS: usize = 100;
 const MAX_WRITES: usize = 25;
@@ -176,20 +174,19 @@ pub(crate) fn batch_write_item(
             planned.push((name.clone(), key, key_item, new));
         }
     }
-    if db.keeps_records() {
-        let mut batch = Batch::new();
-        let scope = (caller.account.as_str(), caller.region.as_str());
-        for (name, _, key_item, new) in &planned {
-            persist::write_item(&mut batch, scope, name, key_item, new.as_ref());
-        }
-        db.commit(batch)?;
-    }
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
-    for (name, key, _, new) in planned {
-        let table = table_mut(&mut state, caller, &name)?;
-        *units.entry(name).or_default() += write_units(table.items.get(&key), new.as_ref());
-        store(table, key, new);
+    let mut writes = Vec::with_capacity(planned.len());
+    for (name, key, key_item, new) in planned {
+        let table = table(&state, caller, &name)?;
+        *units.entry(name.clone()).or_default() += write_units(table.items.get(&key), new.as_ref());
+        writes.push(Write {
+            table: name,
+            key,
+            key_item,
+            new,
+        });
     }
+    commit_writes(db, caller, &mut state, writes, false)?;
     let mut out = json!({"UnprocessedItems": {}});
     if let Some(c) = capacity_list(&input, &units)? {
         out["ConsumedCapacity"] = c;

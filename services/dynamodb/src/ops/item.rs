@@ -11,9 +11,9 @@ use crate::expr::{self, Names, Values};
 use crate::keys::PrimaryKey;
 use crate::ops::input::{self, opt_str, req_str};
 use crate::ops::{table, table_mut, table_name_of};
-use crate::state::{Table, TableMeta};
+use crate::state::{State, Table, TableMeta};
 use crate::value::{AttributeValue, Item, item_size, item_to_json};
-use crate::{Caller, DynamoDb, error, persist};
+use crate::{Caller, DynamoDb, error, persist, stream};
 
 /// DynamoDB's maximum item size.
 pub(crate) const MAX_ITEM_BYTES: usize = 400 * 1024;
@@ -187,22 +187,68 @@ pub(crate) fn read_units(size: usize, consistent: bool) -> f64 {
     if consistent { units } else { units / 2.0 }
 }
 
-/// Commits and applies a write of one item (`Some` = put, `None` = delete).
+/// One item write: `new` is the item to store, `None` deletes it.
+pub(crate) struct Write {
+    pub(crate) table: String,
+    pub(crate) key: PrimaryKey,
+    pub(crate) key_item: Item,
+    pub(crate) new: Option<Item>,
+}
+
+/// Commits item writes together with their stream records, then applies them; returns the
+/// previous items. `ttl` marks deletions made by TTL expiry (their stream records say so).
+pub(crate) fn commit_writes(
+    db: &DynamoDb,
+    caller: &Caller,
+    state: &mut State,
+    writes: Vec<Write>,
+    ttl: bool,
+) -> Result<Vec<Option<Item>>, ServiceError> {
+    let scope = (caller.account.as_str(), caller.region.as_str());
+    let mut batch = Batch::new();
+    let mut records = Vec::with_capacity(writes.len());
+    for w in &writes {
+        let table = crate::ops::table(state, caller, &w.table)?;
+        let old = table.items.get(&w.key);
+        let record = stream::record_for(
+            db,
+            &table.meta,
+            &w.key_item,
+            old,
+            w.new.as_ref(),
+            caller.now,
+            ttl,
+        );
+        if db.keeps_records() {
+            persist::write_item(&mut batch, scope, &w.table, &w.key_item, w.new.as_ref());
+            if let Some(record) = &record {
+                persist::write_stream(&mut batch, scope, &w.table, record);
+            }
+        }
+        records.push(record);
+    }
+    if db.keeps_records() {
+        db.commit(batch)?;
+    }
+    let mut olds = Vec::with_capacity(writes.len());
+    for (w, record) in writes.into_iter().zip(records) {
+        let table = table_mut(state, caller, &w.table)?;
+        olds.push(store(table, w.key, w.new));
+        table.stream.extend(record);
+    }
+    Ok(olds)
+}
+
+/// [`commit_writes`] for one item.
 pub(crate) fn apply_write(
     db: &DynamoDb,
     caller: &Caller,
-    table: &mut Table,
-    key: PrimaryKey,
-    key_item: &Item,
-    new: Option<Item>,
+    state: &mut State,
+    write: Write,
 ) -> Result<Option<Item>, ServiceError> {
-    if db.keeps_records() {
-        let mut batch = Batch::new();
-        let scope = (caller.account.as_str(), caller.region.as_str());
-        persist::write_item(&mut batch, scope, &table.meta.name, key_item, new.as_ref());
-        db.commit(batch)?;
-    }
-    Ok(store(table, key, new))
+    Ok(commit_writes(db, caller, state, vec![write], false)?
+        .pop()
+        .flatten())
 }
 
 /// Applies a committed write to the model; returns the previous item.
@@ -266,7 +312,13 @@ pub(crate) fn put_item(
     check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
     let units = write_units(table.items.get(&key), Some(&item));
     let key_item = table.meta.key_schema.project_key(&item);
-    let old = apply_write(db, caller, table, key, &key_item, Some(item))?;
+    let write = Write {
+        table: name.clone(),
+        key,
+        key_item,
+        new: Some(item),
+    };
+    let old = apply_write(db, caller, &mut state, write)?;
     written(
         &input,
         &name,
@@ -368,7 +420,13 @@ pub(crate) fn delete_item(
     check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
     let units = write_units(table.items.get(&key), None);
     let old = if table.items.contains_key(&key) {
-        apply_write(db, caller, table, key, &key_item, None)?
+        let write = Write {
+            table: name.clone(),
+            key,
+            key_item,
+            new: None,
+        };
+        apply_write(db, caller, &mut state, write)?
     } else {
         None
     };
@@ -433,7 +491,13 @@ pub(crate) fn update_item(
     };
     let new_key = check_item(&table.meta, &new)?;
     let units = write_units(current.as_ref(), Some(&new));
-    apply_write(db, caller, table, new_key, &key_item, Some(new.clone()))?;
+    let write = Write {
+        table: name.clone(),
+        key: new_key,
+        key_item,
+        new: Some(new.clone()),
+    };
+    apply_write(db, caller, &mut state, write)?;
     let attributes = match (return_values.as_str(), &updated) {
         ("ALL_OLD", _) => current.clone(),
         ("ALL_NEW", _) => Some(new.clone()),

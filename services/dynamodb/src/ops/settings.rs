@@ -1,12 +1,14 @@
 //! Time to live, tags, limits, endpoints, continuous backups.
 
+use std::collections::BTreeMap;
+
 use ruststack_protocol::ServiceError;
-use ruststack_storage::Batch;
 use serde_json::{Value, json};
 
 use crate::ops::input::{opt_array, opt_bool, opt_str, req_str};
+use crate::ops::item::{Write, commit_writes};
 use crate::ops::{table, table_mut, table_name_of};
-use crate::{Caller, DynamoDb, error, persist};
+use crate::{Caller, DynamoDb, error};
 
 pub(crate) fn describe_time_to_live(
     db: &DynamoDb,
@@ -236,21 +238,24 @@ pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> 
     if doomed.is_empty() {
         return Ok(0);
     }
-    if db.keeps_records() {
-        let mut batch = Batch::new();
-        for (account, region, name, _, key_item) in &doomed {
-            batch.delete(
-                persist::ITEMS,
-                persist::item_key(account, region, name, key_item),
-            );
-        }
-        db.commit(batch)?;
-    }
     let count = doomed.len();
-    for (account, region, name, key, _) in doomed {
-        if let Some(table) = state.get_mut(&account, &region).tables.get_mut(&name) {
-            crate::ops::item::store(table, key, None);
-        }
+    // One commit per account and region (the caller scopes the records).
+    let mut by_scope: BTreeMap<(String, String), Vec<Write>> = BTreeMap::new();
+    for (account, region, name, key, key_item) in doomed {
+        by_scope.entry((account, region)).or_default().push(Write {
+            table: name,
+            key,
+            key_item,
+            new: None,
+        });
+    }
+    for ((account, region), writes) in by_scope {
+        let scope_caller = Caller {
+            account,
+            region,
+            now: now_ms,
+        };
+        commit_writes(db, &scope_caller, &mut state, writes, true)?;
     }
     Ok(count)
 }

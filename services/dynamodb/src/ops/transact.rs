@@ -2,16 +2,16 @@
 //! idempotency) and TransactGetItems (one consistent snapshot).
 
 use ruststack_protocol::ServiceError;
-use ruststack_storage::Batch;
 use serde_json::{Value, json};
 
 use crate::expr;
 use crate::keys::PrimaryKey;
 use crate::ops::input::{self, opt_array, opt_str, req_str};
-use crate::ops::item::{Context, check_item, expr_error, project, return_on_failure, store};
-use crate::ops::{table, table_mut, table_name_of};
+use crate::ops::item::{Context, check_item, expr_error, project, return_on_failure};
+use crate::ops::item::{Write, commit_writes};
+use crate::ops::{table, table_name_of};
 use crate::value::{Item, item_to_json};
-use crate::{Caller, DynamoDb, error, persist};
+use crate::{Caller, DynamoDb, error};
 
 const MAX_ACTIONS: usize = 100;
 
@@ -219,28 +219,19 @@ pub(crate) fn transact_write_items(
     if failed {
         return Err(canceled(&reasons));
     }
-    if db.keeps_records() {
-        let mut batch = Batch::new();
-        let scope = (caller.account.as_str(), caller.region.as_str());
-        for (action, result) in actions.iter().zip(&results) {
-            if let Some(new) = result {
-                persist::write_item(
-                    &mut batch,
-                    scope,
-                    &action.table,
-                    &action.key_item,
-                    new.as_ref(),
-                );
-            }
-        }
-        db.commit(batch)?;
-    }
-    for (action, result) in actions.into_iter().zip(results) {
-        if let Some(new) = result {
-            let table = table_mut(&mut state, caller, &action.table)?;
-            store(table, action.key, new);
-        }
-    }
+    let writes = actions
+        .into_iter()
+        .zip(results)
+        .filter_map(|(action, result)| {
+            result.map(|new| Write {
+                table: action.table,
+                key: action.key,
+                key_item: action.key_item,
+                new,
+            })
+        })
+        .collect();
+    commit_writes(db, caller, &mut state, writes, false)?;
     let out = json!({});
     if let Some(token) = token {
         db.remember_token(caller, token, &input, &out);
