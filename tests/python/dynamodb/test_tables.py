@@ -115,3 +115,21 @@ def test_misc_operations(ddb):
     out = ddb.describe_continuous_backups(TableName="backups")["ContinuousBackupsDescription"]
     assert out["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
     assert error(lambda: ddb.describe_continuous_backups(TableName="nope"))[0] == "TableNotFoundException"
+
+
+def test_aws_cli(aws):
+    out = aws("dynamodb", "create-table", "--table-name", "cli-table",
+              "--attribute-definitions", "AttributeName=id,AttributeType=S",
+              "--key-schema", "AttributeName=id,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
+    assert out.returncode == 0, out.stderr
+    out = aws("dynamodb", "put-item", "--table-name", "cli-table", "--item", '{"id": {"S": "1"}, "n": {"N": "2.50"}}')
+    assert out.returncode == 0, out.stderr
+    out = aws("dynamodb", "get-item", "--table-name", "cli-table", "--key", '{"id": {"S": "1"}}')
+    import json
+    assert json.loads(out.stdout)["Item"]["n"] == {"N": "2.5"}
+    out = aws("dynamodb", "update-item", "--table-name", "cli-table", "--key", '{"id": {"S": "1"}}',
+              "--update-expression", "SET #s = :v", "--expression-attribute-values", '{":v": {"S": "x"}}')
+    assert out.returncode != 0
+    assert "An expression attribute name used in the document path is not defined; attribute name: #s" in out.stderr
+    out = aws("dynamodb", "scan", "--table-name", "cli-table", "--select", "COUNT")
+    assert json.loads(out.stdout)["Count"] == 1
