@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => return fail(&format!("error: {e}"), 2),
     };
-    init_logging(&config);
+    let _log_flush = init_logging(&config);
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -74,17 +74,25 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + S
     })
 }
 
-fn init_logging(config: &Config) {
+/// Logs go to stderr through a writer thread, so a request never waits for a write to the
+/// terminal or pipe (one line per request at `info`). It blocks rather than drops lines when
+/// it falls behind, and the returned guard flushes everything when `main` returns.
+fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_new(&config.log_filter)
         .unwrap_or_else(|_| EnvFilter::new("warn,ruststack=info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("ruststack-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.init(),
     }
+    guard
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {

@@ -56,11 +56,10 @@ echo "seeded from 01"
         {"stage": "READY", "name": "04-python.py", "state": "SUCCESSFUL"},
         {"stage": "SHUTDOWN", "name": "01-bye.sh", "state": "UNKNOWN"},
     ]
-    logs = srv.stderr()
-    assert "seeded from 01" in logs and "about to fail" in logs and "init script failed" in logs
-
     assert srv.stop() == 0
     assert (out / "bye").exists()
+    logs = srv.stderr()
+    assert "seeded from 01" in logs and "about to fail" in logs and "init script failed" in logs
 
 
 def test_health_ready_waits_for_ready_scripts(start_server, tmp_path):

@@ -57,6 +57,7 @@ def test_localstack_services_variable(start_server):
     _, body = http_json(srv.url + "/_localstack/health")
     for name in ["dynamodb", "lambda", "logs", "fastly"]:
         assert body["services"][name] == "disabled"
+    assert srv.stop() == 0
     assert "ignoring unknown service 'sqs'" in srv.stderr()
 
 
