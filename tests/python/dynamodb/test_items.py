@@ -167,3 +167,28 @@ def test_key_size_limits(table):
     code, message = error(lambda: table.put_item(Item={"pk": "x" * 2049, "sk": 1}))
     assert message == "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
     table.put_item(Item={"pk": "x" * 2048, "sk": 1})
+
+
+def test_item_collection_metrics(ddb):
+    ddb.create_table(
+        TableName="with-lsi",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"},
+                              {"AttributeName": "alt", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        LocalSecondaryIndexes=[{"IndexName": "by-alt", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                     {"AttributeName": "alt", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "ALL"}}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    out = ddb.put_item(TableName="with-lsi", Item={"pk": {"S": "c"}, "sk": {"N": "1"}, "alt": {"S": "z"}},
+                       ReturnItemCollectionMetrics="SIZE")
+    assert out["ItemCollectionMetrics"] == {"ItemCollectionKey": {"pk": {"S": "c"}}, "SizeEstimateRangeGB": [0.0, 1.0]}
+    got = ddb.query(TableName="with-lsi", IndexName="by-alt", KeyConditionExpression="pk = :c AND alt = :z",
+                    ExpressionAttributeValues={":c": {"S": "c"}, ":z": {"S": "z"}})
+    assert got["Count"] == 1
+    ddb.delete_table(TableName="with-lsi")
+
+
+def test_no_item_collection_without_lsi(table):
+    out = table.put_item(Item={"pk": "n", "sk": 1}, ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in out

@@ -266,16 +266,49 @@ pub(crate) fn store(table: &mut Table, key: PrimaryKey, new: Option<Item>) -> Op
     old
 }
 
+/// `ReturnItemCollectionMetrics: SIZE`: for tables with local secondary indexes (the only
+/// ones with item collections), the item's collection key and its size estimate.
+pub(crate) fn item_collection(
+    input: &Value,
+    meta: &TableMeta,
+    key_item: &Item,
+) -> Result<Option<Value>, ServiceError> {
+    match opt_str(input, "ReturnItemCollectionMetrics")? {
+        None | Some("NONE") => Ok(None),
+        Some("SIZE") if meta.lsis.is_empty() => Ok(None),
+        Some("SIZE") => {
+            let hash = &meta.key_schema.hash.0;
+            let key: Item = key_item
+                .iter()
+                .filter(|(k, _)| *k == hash)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Some(
+                json!({"ItemCollectionKey": item_to_json(&key), "SizeEstimateRangeGB": [0.0, 1.0]}),
+            ))
+        }
+        Some(other) => Err(error::constraint(
+            other,
+            "returnItemCollectionMetrics",
+            "Member must satisfy enum value set: [SIZE, NONE]",
+        )),
+    }
+}
+
 /// The response of a single-item write: `Attributes` when asked for, consumed capacity.
 fn written(
     input: &Value,
     table: &str,
     attributes: Option<Item>,
     units: f64,
+    collection: Option<Value>,
 ) -> Result<Value, ServiceError> {
     let mut out = json!({});
     if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
         out["Attributes"] = item_to_json(&attributes);
+    }
+    if let Some(metrics) = collection {
+        out["ItemCollectionMetrics"] = metrics;
     }
     if let Some(c) = consumed(input, table, units)? {
         out["ConsumedCapacity"] = c;
@@ -312,6 +345,7 @@ pub(crate) fn put_item(
     check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
     let units = write_units(table.items.get(&key), Some(&item));
     let key_item = table.meta.key_schema.project_key(&item);
+    let collection = item_collection(&input, &table.meta, &key_item)?;
     let write = Write {
         table: name.clone(),
         key,
@@ -324,6 +358,7 @@ pub(crate) fn put_item(
         &name,
         (return_values == "ALL_OLD").then_some(old).flatten(),
         units,
+        collection,
     )
 }
 
@@ -419,6 +454,7 @@ pub(crate) fn delete_item(
     let key = table.meta.key_schema.key_of_request(&key_item)?;
     check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
     let units = write_units(table.items.get(&key), None);
+    let collection = item_collection(&input, &table.meta, &key_item)?;
     let old = if table.items.contains_key(&key) {
         let write = Write {
             table: name.clone(),
@@ -435,6 +471,7 @@ pub(crate) fn delete_item(
         &name,
         (return_values == "ALL_OLD").then_some(old).flatten(),
         units,
+        collection,
     )
 }
 
@@ -491,6 +528,7 @@ pub(crate) fn update_item(
     };
     let new_key = check_item(&table.meta, &new)?;
     let units = write_units(current.as_ref(), Some(&new));
+    let collection = item_collection(&input, &table.meta, &key_item)?;
     let write = Write {
         table: name.clone(),
         key: new_key,
@@ -505,5 +543,5 @@ pub(crate) fn update_item(
         ("UPDATED_NEW", Some(paths)) => Some(paths.project(&new)),
         _ => None,
     };
-    written(&input, &name, attributes, units)
+    written(&input, &name, attributes, units, collection)
 }
