@@ -16,6 +16,14 @@ pub fn target(headers: &HeaderMap) -> Option<(&str, &str)> {
     (!prefix.is_empty() && !operation.is_empty()).then_some((prefix, operation))
 }
 
+/// The operation a JSON-protocol request names in `X-Amz-Target`, or the protocol's
+/// unknown-operation error. (The gateway has already recorded it in the request context.)
+pub fn operation(req: &Request, protocol: Protocol) -> Result<String, ServiceError> {
+    target(req.headers())
+        .map(|(_, op)| op.to_owned())
+        .ok_or_else(|| crate::envelope::unknown_operation(protocol, ""))
+}
+
 /// The `Content-Type` of a protocol's bodies.
 pub fn content_type(protocol: Protocol) -> &'static str {
     match protocol {

@@ -77,11 +77,7 @@ impl Service for DynamoDbStreams {
         req: Request,
     ) -> BoxFuture<'a, Result<Response, ServiceError>> {
         Box::pin(async move {
-            let Some((_, op)) = json::target(req.headers()) else {
-                return Err(envelope::unknown_operation(ctx.protocol, ""));
-            };
-            let op = op.to_owned();
-            ctx.set_operation(op.clone());
+            let op = json::operation(&req, ctx.protocol)?;
             let caller = Caller::from_context(ctx);
             let input: Value = json::decode(req, 1024 * 1024).await?;
             let out = match op.as_str() {

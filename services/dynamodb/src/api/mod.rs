@@ -13,11 +13,7 @@ pub(crate) async fn dispatch(
     ctx: &RequestContext,
     req: Request,
 ) -> Result<Response, ServiceError> {
-    let Some((_, op)) = json::target(req.headers()) else {
-        return Err(envelope::unknown_operation(ctx.protocol, ""));
-    };
-    let op = op.to_owned();
-    ctx.set_operation(op.clone());
+    let op = json::operation(&req, ctx.protocol)?;
     let caller = Caller::from_context(ctx);
     let mut input: Value = json::decode(req, BODY_LIMIT).await?;
     if !input.is_object() {
