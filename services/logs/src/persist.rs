@@ -11,9 +11,7 @@
 
 use ruststack_storage::{Storage, StorageError, Table};
 
-use crate::state::{
-    EventKey, GroupMeta, LogGroup, LogStream, MetricFilter, State, StreamMeta, SubscriptionFilter,
-};
+use crate::state::{EventKey, GroupMeta, LogGroup, LogStream, State, StreamMeta};
 
 pub(crate) const GROUPS: Table = Table::new("logs.groups");
 pub(crate) const STREAMS: Table = Table::new("logs.streams");
@@ -149,31 +147,32 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
             );
         }
     }
-    for (k, v) in storage.load(SUBSCRIPTIONS)? {
-        let parts = split(&k, 4).ok_or_else(|| corrupt(SUBSCRIPTIONS, "key"))?;
-        let filter: SubscriptionFilter =
-            serde_json::from_slice(&v).map_err(|_| corrupt(SUBSCRIPTIONS, "filter"))?;
-        if let Some(group) = state
-            .get_mut(&parts[0], &parts[1])
-            .groups
-            .get_mut(&parts[2])
-        {
-            group.subscriptions.insert(parts[3].clone(), filter);
-        }
-    }
-    for (k, v) in storage.load(METRIC_FILTERS)? {
-        let parts = split(&k, 4).ok_or_else(|| corrupt(METRIC_FILTERS, "key"))?;
-        let filter: MetricFilter =
-            serde_json::from_slice(&v).map_err(|_| corrupt(METRIC_FILTERS, "filter"))?;
-        if let Some(group) = state
-            .get_mut(&parts[0], &parts[1])
-            .groups
-            .get_mut(&parts[2])
-        {
-            group.metric_filters.insert(parts[3].clone(), filter);
-        }
-    }
+    load_filters(storage, SUBSCRIPTIONS, &mut state, |g| &mut g.subscriptions)?;
+    load_filters(storage, METRIC_FILTERS, &mut state, |g| {
+        &mut g.metric_filters
+    })?;
     Ok((state, next_seq))
+}
+
+/// Loads one kind of filter (`account\0region\0group\0filter` → JSON) into its groups.
+fn load_filters<F: serde::de::DeserializeOwned>(
+    storage: &dyn Storage,
+    table: Table,
+    state: &mut State,
+    filters: fn(&mut LogGroup) -> &mut std::collections::BTreeMap<String, F>,
+) -> Result<(), StorageError> {
+    for (k, v) in storage.load(table)? {
+        let parts = split(&k, 4).ok_or_else(|| corrupt(table, "key"))?;
+        let filter: F = serde_json::from_slice(&v).map_err(|_| corrupt(table, "filter"))?;
+        if let Some(group) = state
+            .get_mut(&parts[0], &parts[1])
+            .groups
+            .get_mut(&parts[2])
+        {
+            filters(group).insert(parts[3].clone(), filter);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! Subscription filters (Put/Describe/Delete) and metric filters (Put/Describe/Delete,
 //! TestMetricFilter).
 
+use std::collections::BTreeMap;
+
 use ruststack_protocol::ServiceError;
-use ruststack_storage::Batch;
+use ruststack_storage::{Batch, Table};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::Empty;
@@ -14,12 +17,93 @@ use crate::api::shapes::{
 };
 use crate::filter_pattern::FilterPattern;
 use crate::ops::{group, group_mut, scope, validate_group_name};
-use crate::state::{MetricFilter, SubscriptionFilter};
+use crate::state::{LogGroup, MetricFilter, SubscriptionFilter};
 use crate::{Caller, Logs, error, persist, tokens};
 
 /// CloudWatch Logs' quotas: subscription filters per group, metric filters per group.
 const MAX_SUBSCRIPTIONS: usize = 2;
 const MAX_METRIC_FILTERS: usize = 100;
+
+/// What differs between subscription and metric filters when they are stored or removed.
+struct FilterKind<F> {
+    table: Table,
+    max_per_group: usize,
+    filters: fn(&mut LogGroup) -> &mut BTreeMap<String, F>,
+    not_found: fn() -> ServiceError,
+}
+
+const SUBSCRIPTION_KIND: FilterKind<SubscriptionFilter> = FilterKind {
+    table: persist::SUBSCRIPTIONS,
+    max_per_group: MAX_SUBSCRIPTIONS,
+    filters: |g| &mut g.subscriptions,
+    not_found: || {
+        ServiceError::new(
+            http::StatusCode::BAD_REQUEST,
+            "ResourceNotFoundException",
+            "The specified subscription filter does not exist.",
+        )
+    },
+};
+
+const METRIC_KIND: FilterKind<MetricFilter> = FilterKind {
+    table: persist::METRIC_FILTERS,
+    max_per_group: MAX_METRIC_FILTERS,
+    filters: |g| &mut g.metric_filters,
+    not_found: error::filter_not_found,
+};
+
+/// Stores (or replaces) a filter of a group, within the group's quota.
+fn store_filter<F: Serialize>(
+    logs: &Logs,
+    caller: &Caller,
+    group_name: &str,
+    name: String,
+    filter: F,
+    kind: &FilterKind<F>,
+) -> Result<Empty, ServiceError> {
+    let mut state = logs.write_lock();
+    let filters = (kind.filters)(group_mut(&mut state, caller, group_name)?);
+    if !filters.contains_key(&name) && filters.len() >= kind.max_per_group {
+        return Err(error::limit_exceeded());
+    }
+    let mut batch = Batch::new();
+    let path = [
+        caller.account.as_str(),
+        caller.region.as_str(),
+        group_name,
+        name.as_str(),
+    ];
+    batch.put(kind.table, persist::key(&path), persist::json(&filter));
+    logs.commit(batch)?;
+    filters.insert(name, filter);
+    Ok(Empty {})
+}
+
+/// Removes a filter of a group.
+fn remove_filter<F>(
+    logs: &Logs,
+    caller: &Caller,
+    group_name: &str,
+    name: &str,
+    kind: &FilterKind<F>,
+) -> Result<Empty, ServiceError> {
+    let mut state = logs.write_lock();
+    let filters = (kind.filters)(group_mut(&mut state, caller, group_name)?);
+    if !filters.contains_key(name) {
+        return Err((kind.not_found)());
+    }
+    let mut batch = Batch::new();
+    let path = [
+        caller.account.as_str(),
+        caller.region.as_str(),
+        group_name,
+        name,
+    ];
+    batch.delete(kind.table, persist::key(&path));
+    logs.commit(batch)?;
+    filters.remove(name);
+    Ok(Empty {})
+}
 
 fn filter_name(name: Option<&str>) -> Result<String, ServiceError> {
     let name = name.ok_or_else(|| error::missing("filterName"))?;
@@ -79,11 +163,6 @@ pub(crate) fn put_subscription_filter(
             "Member must satisfy enum value set: [Random, ByLogStream]",
         ));
     }
-    let mut state = logs.write_lock();
-    let group = group_mut(&mut state, caller, &group_name)?;
-    if !group.subscriptions.contains_key(&name) && group.subscriptions.len() >= MAX_SUBSCRIPTIONS {
-        return Err(error::limit_exceeded());
-    }
     let filter = SubscriptionFilter {
         name: name.clone(),
         pattern,
@@ -92,21 +171,7 @@ pub(crate) fn put_subscription_filter(
         distribution,
         creation_time: caller.now,
     };
-    let mut batch = Batch::new();
-    let path = [
-        caller.account.as_str(),
-        caller.region.as_str(),
-        group_name.as_str(),
-        name.as_str(),
-    ];
-    batch.put(
-        persist::SUBSCRIPTIONS,
-        persist::key(&path),
-        persist::json(&filter),
-    );
-    logs.commit(batch)?;
-    group.subscriptions.insert(name, filter);
-    Ok(Empty {})
+    store_filter(logs, caller, &group_name, name, filter, &SUBSCRIPTION_KIND)
 }
 
 /// `(skip, limit)` for a Describe*Filters page.
@@ -168,26 +233,7 @@ pub(crate) fn delete_subscription_filter(
 ) -> Result<Empty, ServiceError> {
     let group_name = validate_group_name(input.log_group_name.as_deref(), "logGroupName")?;
     let name = filter_name(input.filter_name.as_deref())?;
-    let mut state = logs.write_lock();
-    let group = group_mut(&mut state, caller, &group_name)?;
-    if !group.subscriptions.contains_key(&name) {
-        return Err(ServiceError::new(
-            http::StatusCode::BAD_REQUEST,
-            "ResourceNotFoundException",
-            "The specified subscription filter does not exist.",
-        ));
-    }
-    let mut batch = Batch::new();
-    let path = [
-        caller.account.as_str(),
-        caller.region.as_str(),
-        group_name.as_str(),
-        name.as_str(),
-    ];
-    batch.delete(persist::SUBSCRIPTIONS, persist::key(&path));
-    logs.commit(batch)?;
-    group.subscriptions.remove(&name);
-    Ok(Empty {})
+    remove_filter(logs, caller, &group_name, &name, &SUBSCRIPTION_KIND)
 }
 
 fn validate_transformations(transformations: Option<Vec<Value>>) -> Result<Value, ServiceError> {
@@ -220,33 +266,13 @@ pub(crate) fn put_metric_filter(
     let name = filter_name(input.filter_name.as_deref())?;
     let pattern = pattern(input.filter_pattern)?;
     let transformations = validate_transformations(input.metric_transformations)?;
-    let mut state = logs.write_lock();
-    let group = group_mut(&mut state, caller, &group_name)?;
-    if !group.metric_filters.contains_key(&name) && group.metric_filters.len() >= MAX_METRIC_FILTERS
-    {
-        return Err(error::limit_exceeded());
-    }
     let filter = MetricFilter {
         name: name.clone(),
         pattern,
         transformations,
         creation_time: caller.now,
     };
-    let mut batch = Batch::new();
-    let path = [
-        caller.account.as_str(),
-        caller.region.as_str(),
-        group_name.as_str(),
-        name.as_str(),
-    ];
-    batch.put(
-        persist::METRIC_FILTERS,
-        persist::key(&path),
-        persist::json(&filter),
-    );
-    logs.commit(batch)?;
-    group.metric_filters.insert(name, filter);
-    Ok(Empty {})
+    store_filter(logs, caller, &group_name, name, filter, &METRIC_KIND)
 }
 
 pub(crate) fn describe_metric_filters(
@@ -315,22 +341,7 @@ pub(crate) fn delete_metric_filter(
 ) -> Result<Empty, ServiceError> {
     let group_name = validate_group_name(input.log_group_name.as_deref(), "logGroupName")?;
     let name = filter_name(input.filter_name.as_deref())?;
-    let mut state = logs.write_lock();
-    let group = group_mut(&mut state, caller, &group_name)?;
-    if !group.metric_filters.contains_key(&name) {
-        return Err(error::filter_not_found());
-    }
-    let mut batch = Batch::new();
-    let path = [
-        caller.account.as_str(),
-        caller.region.as_str(),
-        group_name.as_str(),
-        name.as_str(),
-    ];
-    batch.delete(persist::METRIC_FILTERS, persist::key(&path));
-    logs.commit(batch)?;
-    group.metric_filters.remove(&name);
-    Ok(Empty {})
+    remove_filter(logs, caller, &group_name, &name, &METRIC_KIND)
 }
 
 pub(crate) fn test_metric_filter(
