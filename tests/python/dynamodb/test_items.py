@@ -192,3 +192,15 @@ def test_item_collection_metrics(ddb):
 def test_no_item_collection_without_lsi(table):
     out = table.put_item(Item={"pk": "n", "sk": 1}, ReturnItemCollectionMetrics="SIZE")
     assert "ItemCollectionMetrics" not in out
+
+
+def test_projection_and_attributes_to_get_are_rejected_before_reading(ddb, table):
+    # The request is invalid whether or not the item exists.
+    code, message = error(lambda: ddb.get_item(TableName="items", Key={"pk": {"S": "absent"}, "sk": {"N": "1"}},
+                                               ProjectionExpression="pk", AttributesToGet=["pk"]))
+    assert code == "ValidationException"
+    assert message.startswith("Can not use both expression and non-expression parameters in the same request")
+    code, _ = error(lambda: ddb.query(TableName="items", KeyConditionExpression="pk = :p",
+                                      ExpressionAttributeValues={":p": {"S": "absent"}},
+                                      ProjectionExpression="pk", AttributesToGet=["pk"]))
+    assert code == "ValidationException"

@@ -1,18 +1,19 @@
 //! BatchGetItem (up to 100 keys) and BatchWriteItem (up to 25 puts/deletes). Every request
 //! is validated before any of it is applied; the writes of one call commit together.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ruststack_protocol::ServiceError;
 use serde_json::{Map, Value, json};
 
 use crate::keys::PrimaryKey;
-use crate::ops::input::{self, opt_bool, opt_object, opt_str};
-use crate::ops::item::{Context, attributes_to_get, check_item, project, read_units, write_units};
+use crate::ops::input::{self, opt_bool, opt_object};
+use crate::ops::item::{Context, Shape, check_item, read_units, write_units};
 use crate::ops::item::{Write, commit_writes};
 use crate::ops::{table, table_name_of};
 use crate::value::{Item, item_size, item_to_json};
-use crate::{Caller, DynamoDb, error, expr};
+use crate::{Caller, DynamoDb, error};
 
 const MAX_GET_KEYS: usize = 100;
 const MAX_WRITES: usize = 25;
@@ -71,14 +72,8 @@ pub(crate) fn batch_get_item(
             ));
         }
         let ctx = Context::from_input(request)?;
-        let projection = ctx.projection(opt_str(request, "ProjectionExpression")?)?;
-        ctx.check(
-            &projection
-                .iter()
-                .map(expr::Projection::usage)
-                .collect::<Vec<_>>(),
-        )?;
-        let attributes = attributes_to_get(request)?;
+        let shape = Shape::parse(request, &ctx)?;
+        ctx.check(&shape.usage().into_iter().collect::<Vec<_>>())?;
         let consistent = opt_bool(request, "ConsistentRead")?.unwrap_or(false);
         let mut seen: Vec<PrimaryKey> = Vec::new();
         let mut found = Vec::new();
@@ -93,11 +88,7 @@ pub(crate) fn batch_get_item(
             }
             if let Some(item) = table.items.get(&key) {
                 bytes += item_size(item);
-                found.push(item_to_json(&project(
-                    item,
-                    projection.as_ref(),
-                    attributes.as_deref(),
-                )?));
+                found.push(item_to_json(&shape.show(Cow::Borrowed(item))));
             }
             seen.push(key);
         }

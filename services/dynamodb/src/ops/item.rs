@@ -1,6 +1,7 @@
 //! PutItem, GetItem, DeleteItem, UpdateItem, and what they share: conditions, return
 //! values, consumed capacity.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ruststack_protocol::ServiceError;
@@ -316,6 +317,39 @@ fn written(
     Ok(out)
 }
 
+/// What PutItem and DeleteItem share: `ReturnValues` (only `NONE` or `ALL_OLD`), the
+/// `ConditionExpression` (its placeholders checked), `ReturnValuesOnConditionCheckFailure`.
+struct SimpleWrite {
+    all_old: bool,
+    condition: Option<expr::Condition>,
+    on_failure: bool,
+}
+
+impl SimpleWrite {
+    fn parse(input: &Value) -> Result<Self, ServiceError> {
+        let return_values = opt_str(input, "ReturnValues")?.unwrap_or("NONE");
+        if !matches!(return_values, "NONE" | "ALL_OLD") {
+            return Err(error::validation("Return values set to invalid value"));
+        }
+        let ctx = Context::from_input(input)?;
+        let condition = ctx.condition(
+            opt_str(input, "ConditionExpression")?,
+            expr::ConditionKind::Condition,
+        )?;
+        ctx.check(
+            &condition
+                .iter()
+                .map(expr::Condition::usage)
+                .collect::<Vec<_>>(),
+        )?;
+        Ok(Self {
+            all_old: return_values == "ALL_OLD",
+            condition,
+            on_failure: return_on_failure(input)?,
+        })
+    }
+}
+
 pub(crate) fn put_item(
     db: &DynamoDb,
     caller: &Caller,
@@ -323,22 +357,11 @@ pub(crate) fn put_item(
 ) -> Result<Value, ServiceError> {
     let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
     let item = input::opt_item(&input, "Item")?.ok_or_else(|| error::missing("item"))?;
-    let return_values = opt_str(&input, "ReturnValues")?.unwrap_or("NONE");
-    if !matches!(return_values, "NONE" | "ALL_OLD") {
-        return Err(error::validation("Return values set to invalid value"));
-    }
-    let ctx = Context::from_input(&input)?;
-    let condition = ctx.condition(
-        opt_str(&input, "ConditionExpression")?,
-        expr::ConditionKind::Condition,
-    )?;
-    ctx.check(
-        &condition
-            .iter()
-            .map(expr::Condition::usage)
-            .collect::<Vec<_>>(),
-    )?;
-    let on_failure = return_on_failure(&input)?;
+    let SimpleWrite {
+        all_old,
+        condition,
+        on_failure,
+    } = SimpleWrite::parse(&input)?;
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = check_item(&table.meta, &item)?;
@@ -353,13 +376,7 @@ pub(crate) fn put_item(
         new: Some(item),
     };
     let old = apply_write(db, caller, &mut state, write)?;
-    written(
-        &input,
-        &name,
-        (return_values == "ALL_OLD").then_some(old).flatten(),
-        units,
-        collection,
-    )
+    written(&input, &name, old.filter(|_| all_old), units, collection)
 }
 
 pub(crate) fn get_item(
@@ -370,14 +387,8 @@ pub(crate) fn get_item(
     let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
     let key_item = input::opt_item(&input, "Key")?.ok_or_else(|| error::missing("key"))?;
     let ctx = Context::from_input(&input)?;
-    let projection = ctx.projection(opt_str(&input, "ProjectionExpression")?)?;
-    ctx.check(
-        &projection
-            .iter()
-            .map(expr::Projection::usage)
-            .collect::<Vec<_>>(),
-    )?;
-    let attributes_to_get = attributes_to_get(&input)?;
+    let shape = Shape::parse(&input, &ctx)?;
+    ctx.check(&shape.usage().into_iter().collect::<Vec<_>>())?;
     let consistent = input::opt_bool(&input, "ConsistentRead")?.unwrap_or(false);
     let state = db.read();
     let table = table(&state, caller, &name)?;
@@ -385,8 +396,7 @@ pub(crate) fn get_item(
     let found = table.items.get(&key);
     let mut out = json!({});
     if let Some(item) = found {
-        let shown = project(item, projection.as_ref(), attributes_to_get.as_deref())?;
-        out["Item"] = item_to_json(&shown);
+        out["Item"] = item_to_json(&shape.show(Cow::Borrowed(item)));
     }
     let units = read_units(found.map_or(0, item_size), consistent);
     if let Some(c) = consumed(&input, &name, units)? {
@@ -395,35 +405,57 @@ pub(crate) fn get_item(
     Ok(out)
 }
 
-/// The legacy `AttributesToGet` list.
-pub(crate) fn attributes_to_get(input: &Value) -> Result<Option<Vec<String>>, ServiceError> {
-    Ok(input::opt_array(input, "AttributesToGet")?.map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    }))
+/// What a read returns of each item: the parts a `ProjectionExpression` names, the
+/// attributes the legacy `AttributesToGet` lists, or (neither given) the whole item. Both at
+/// once is rejected when the request is parsed, before any item is read.
+pub(crate) struct Shape {
+    projection: Option<expr::Projection>,
+    attributes: Option<Vec<String>>,
 }
 
-/// Applies a projection (expression or legacy list) to an item.
-pub(crate) fn project(
-    item: &Item,
-    projection: Option<&expr::Projection>,
-    attributes: Option<&[String]>,
-) -> Result<Item, ServiceError> {
-    if projection.is_some() && attributes.is_some() {
-        return Err(error::validation(
-            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
-        ));
+impl Shape {
+    pub(crate) fn parse(input: &Value, ctx: &Context) -> Result<Self, ServiceError> {
+        let projection = ctx.projection(opt_str(input, "ProjectionExpression")?)?;
+        let attributes: Option<Vec<String>> =
+            input::opt_array(input, "AttributesToGet")?.map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            });
+        if projection.is_some() && attributes.is_some() {
+            return Err(error::validation(
+                "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+            ));
+        }
+        Ok(Self {
+            projection,
+            attributes,
+        })
     }
-    Ok(match (projection, attributes) {
-        (Some(p), _) => p.apply(item),
-        (None, Some(names)) => item
-            .iter()
-            .filter(|(k, _)| names.contains(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        (None, None) => item.clone(),
-    })
+
+    /// The placeholders the projection used.
+    pub(crate) fn usage(&self) -> Option<&expr::Usage> {
+        self.projection.as_ref().map(expr::Projection::usage)
+    }
+
+    /// Whether items are returned whole.
+    pub(crate) fn is_whole(&self) -> bool {
+        self.projection.is_none() && self.attributes.is_none()
+    }
+
+    /// An item as this read returns it (borrowed when returned whole).
+    pub(crate) fn show<'a>(&self, item: Cow<'a, Item>) -> Cow<'a, Item> {
+        match (&self.projection, &self.attributes) {
+            (Some(p), _) => Cow::Owned(p.apply(&item)),
+            (None, Some(names)) => Cow::Owned(
+                item.iter()
+                    .filter(|(k, _)| names.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            (None, None) => item,
+        }
+    }
 }
 
 pub(crate) fn delete_item(
@@ -433,22 +465,11 @@ pub(crate) fn delete_item(
 ) -> Result<Value, ServiceError> {
     let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
     let key_item = input::opt_item(&input, "Key")?.ok_or_else(|| error::missing("key"))?;
-    let return_values = opt_str(&input, "ReturnValues")?.unwrap_or("NONE");
-    if !matches!(return_values, "NONE" | "ALL_OLD") {
-        return Err(error::validation("Return values set to invalid value"));
-    }
-    let ctx = Context::from_input(&input)?;
-    let condition = ctx.condition(
-        opt_str(&input, "ConditionExpression")?,
-        expr::ConditionKind::Condition,
-    )?;
-    ctx.check(
-        &condition
-            .iter()
-            .map(expr::Condition::usage)
-            .collect::<Vec<_>>(),
-    )?;
-    let on_failure = return_on_failure(&input)?;
+    let SimpleWrite {
+        all_old,
+        condition,
+        on_failure,
+    } = SimpleWrite::parse(&input)?;
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = table.meta.key_schema.key_of_request(&key_item)?;
@@ -466,13 +487,7 @@ pub(crate) fn delete_item(
     } else {
         None
     };
-    written(
-        &input,
-        &name,
-        (return_values == "ALL_OLD").then_some(old).flatten(),
-        units,
-        collection,
-    )
+    written(&input, &name, old.filter(|_| all_old), units, collection)
 }
 
 pub(crate) fn update_item(

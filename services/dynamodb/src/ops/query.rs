@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::expr::{self, KeyCondition};
 use crate::keys::{KeySchema, KeyValue};
 use crate::ops::input::{self, opt_bool, opt_i64, opt_str, req_str};
-use crate::ops::item::{Context, attributes_to_get, consumed, expr_error, project, read_units};
+use crate::ops::item::{Context, Shape, consumed, expr_error, read_units};
 use crate::ops::{table, table_name_of};
 use crate::state::{IndexMeta, Table};
 use crate::value::{AttributeValue, Item, ItemJson, item_size};
@@ -142,11 +142,10 @@ fn read_page<'a>(
     schema: &KeySchema,
     index: Option<&IndexMeta>,
     walk: impl Iterator<Item = &'a Item>,
-    limit: Option<usize>,
-    filter: Option<&expr::Condition>,
-    keep: &dyn Fn(&Item) -> Result<bool, ServiceError>,
-    shape: &dyn Fn(&Item) -> Result<Option<Item>, ServiceError>,
+    request: &ReadRequest,
+    keep: &dyn Fn(&Item) -> bool,
 ) -> Result<Page<'a>, ServiceError> {
+    let limit = request.limit;
     let mut page = Page {
         items: Vec::new(),
         count: 0,
@@ -156,7 +155,7 @@ fn read_page<'a>(
     };
     let mut walk = walk.peekable();
     while let Some(item) = walk.next() {
-        if !keep(item)? {
+        if !keep(item) {
             continue;
         }
         let view: Cow<'a, Item> = match index {
@@ -165,13 +164,9 @@ fn read_page<'a>(
         };
         page.scanned += 1;
         page.bytes += item_size(item);
-        if filter.is_none_or(|f| f.evaluate(&view)) {
+        if request.filter.as_ref().is_none_or(|f| f.evaluate(&view)) {
             page.count += 1;
-            let shaped = match shape(&view)? {
-                Some(reshaped) => Cow::Owned(reshaped),
-                None => view,
-            };
-            page.items.push(shaped);
+            page.items.push(request.shape.show(view));
         }
         let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
         if full {
@@ -194,8 +189,7 @@ struct ReadRequest {
     index_name: Option<String>,
     ctx: Context,
     filter: Option<expr::Condition>,
-    projection: Option<expr::Projection>,
-    attributes: Option<Vec<String>>,
+    shape: Shape,
     select: String,
     limit: Option<usize>,
     start: Option<Item>,
@@ -212,12 +206,11 @@ fn read_request(input: &Value) -> Result<ReadRequest, ServiceError> {
         opt_str(input, "FilterExpression")?,
         expr::ConditionKind::Filter,
     )?;
-    let projection = ctx.projection(opt_str(input, "ProjectionExpression")?)?;
-    let attributes = attributes_to_get(input)?;
+    let shape = Shape::parse(input, &ctx)?;
     let select = opt_str(input, "Select")?
         .map(str::to_owned)
         .unwrap_or_else(|| {
-            if projection.is_some() || attributes.is_some() {
+            if !shape.is_whole() {
                 "SPECIFIC_ATTRIBUTES".to_owned()
             } else if index_name.is_some() {
                 "ALL_PROJECTED_ATTRIBUTES".to_owned()
@@ -226,9 +219,7 @@ fn read_request(input: &Value) -> Result<ReadRequest, ServiceError> {
             }
         });
     match select.as_str() {
-        "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "COUNT"
-            if projection.is_some() || attributes.is_some() =>
-        {
+        "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "COUNT" if !shape.is_whole() => {
             return Err(error::validation(format!(
                 "Cannot specify the AttributesToGet when choosing to get {select}"
             )));
@@ -263,8 +254,7 @@ fn read_request(input: &Value) -> Result<ReadRequest, ServiceError> {
         index_name,
         ctx,
         filter,
-        projection,
-        attributes,
+        shape,
         select,
         limit,
         start: input::opt_item(input, "ExclusiveStartKey")?,
@@ -277,7 +267,7 @@ impl ReadRequest {
     fn check_unused(&self, key_condition: Option<&KeyCondition>) -> Result<(), ServiceError> {
         let mut used: Vec<&expr::Usage> = key_condition.iter().map(|k| k.usage()).collect();
         used.extend(self.filter.iter().map(expr::Condition::usage));
-        used.extend(self.projection.iter().map(expr::Projection::usage));
+        used.extend(self.shape.usage());
         self.ctx.check(&used)
     }
 }
@@ -383,32 +373,17 @@ pub(crate) fn query(
         walk = all;
     }
     let range_name = schema.range.as_ref().map(|(r, _)| r.clone());
-    let keep = |item: &Item| -> Result<bool, ServiceError> {
-        Ok(match &range_name {
-            Some(r) => item.get(r).is_some_and(|v| key_condition.sort_matches(v)),
-            None => true,
-        })
-    };
-    let shape = |item: &Item| -> Result<Option<Item>, ServiceError> {
-        if request.projection.is_none() && request.attributes.is_none() {
-            return Ok(None);
-        }
-        project(
-            item,
-            request.projection.as_ref(),
-            request.attributes.as_deref(),
-        )
-        .map(Some)
+    let keep = |item: &Item| match &range_name {
+        Some(r) => item.get(r).is_some_and(|v| key_condition.sort_matches(v)),
+        None => true,
     };
     let page = read_page(
         table,
         schema,
         index.map(|(i, _)| i),
         walk.into_iter(),
-        request.limit,
-        request.filter.as_ref(),
+        &request,
         &keep,
-        &shape,
     )?;
     respond(ctx, &input, &request, &page)
 }
@@ -463,32 +438,17 @@ pub(crate) fn scan(
         request.start.as_ref(),
     )?;
     let hash_name = table.meta.key_schema.hash.0.clone();
-    let keep = |item: &Item| -> Result<bool, ServiceError> {
-        Ok(match segments {
-            None => true,
-            Some((s, t)) => item.get(&hash_name).is_some_and(|v| segment_of(v, t) == s),
-        })
-    };
-    let shape = |item: &Item| -> Result<Option<Item>, ServiceError> {
-        if request.projection.is_none() && request.attributes.is_none() {
-            return Ok(None);
-        }
-        project(
-            item,
-            request.projection.as_ref(),
-            request.attributes.as_deref(),
-        )
-        .map(Some)
+    let keep = |item: &Item| match segments {
+        None => true,
+        Some((s, t)) => item.get(&hash_name).is_some_and(|v| segment_of(v, t) == s),
     };
     let page = read_page(
         table,
         schema,
         index.map(|(i, _)| i),
         walk.into_iter(),
-        request.limit,
-        request.filter.as_ref(),
+        &request,
         &keep,
-        &shape,
     )?;
     respond(ctx, &input, &request, &page)
 }

@@ -1,14 +1,17 @@
 //! TransactWriteItems (all or nothing, cancellation reasons in order, client request token
 //! idempotency) and TransactGetItems (one consistent snapshot).
 
+use std::borrow::Cow;
+
 use ruststack_protocol::ServiceError;
 use serde_json::{Value, json};
 
 use crate::expr;
 use crate::keys::PrimaryKey;
 use crate::ops::input::{self, opt_array, opt_str, req_str};
-use crate::ops::item::{Context, check_item, expr_error, project, return_on_failure};
-use crate::ops::item::{Write, commit_writes};
+use crate::ops::item::{
+    Context, Shape, Write, check_item, commit_writes, expr_error, return_on_failure,
+};
 use crate::ops::{table, table_name_of};
 use crate::value::{Item, item_to_json};
 use crate::{Caller, DynamoDb, error};
@@ -257,15 +260,10 @@ pub(crate) fn transact_get_items(
         let key_item = input::opt_item(get, "Key")?.ok_or_else(|| error::missing("key"))?;
         let key = table.meta.key_schema.key_of_request(&key_item)?;
         let ctx = Context::from_input(get)?;
-        let projection = ctx.projection(opt_str(get, "ProjectionExpression")?)?;
-        ctx.check(
-            &projection
-                .iter()
-                .map(expr::Projection::usage)
-                .collect::<Vec<_>>(),
-        )?;
+        let shape = Shape::parse(get, &ctx)?;
+        ctx.check(&shape.usage().into_iter().collect::<Vec<_>>())?;
         responses.push(match table.items.get(&key) {
-            Some(item) => json!({"Item": item_to_json(&project(item, projection.as_ref(), None)?)}),
+            Some(item) => json!({"Item": item_to_json(&shape.show(Cow::Borrowed(item)))}),
             None => json!({}),
         });
     }
