@@ -54,6 +54,13 @@ pub struct Deps<'a> {
 pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
     let mut registry = Registry::new();
     let enabled = |id| deps.config.is_enabled(id);
+    let mut live_blobs = std::collections::HashSet::new();
+    if enabled(ServiceId::S3) {
+        let s3 =
+            ruststack_s3::S3::open(deps.stores.tables.clone(), deps.stores.blobs.clone(), None)?;
+        live_blobs.extend(s3.live_blobs());
+        registry.register(Arc::new(s3));
+    }
     if enabled(ServiceId::DynamoDb) {
         let dynamodb =
             ruststack_dynamodb::DynamoDb::open(deps.stores.tables.clone(), deps.clock.clone())?;
@@ -72,6 +79,21 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
         let logs =
             ruststack_logs::Logs::open(deps.stores.tables.clone(), deps.clock.clone(), None)?;
         registry.register(Arc::new(logs));
+    }
+    // Blobs no record names are leftovers of writes interrupted between their commit and
+    // the removal of what they replaced. A disabled service keeps its blobs.
+    if enabled(ServiceId::S3) {
+        let removed = deps
+            .stores
+            .blobs
+            .sweep(&live_blobs)
+            .map_err(|source| StorageError::Io {
+                path: deps.stores.blobs.root().to_owned(),
+                source,
+            })?;
+        if removed > 0 {
+            tracing::info!(removed, "removed unreferenced blobs");
+        }
     }
     Ok(registry)
 }

@@ -12,6 +12,8 @@
 //!   request-id headers on every response.
 //! - [`json`], [`rest_json`], [`rest_xml`], [`query`], [`fastly_api`]: per-protocol codecs.
 //! - [`sigv4`]: parses (does not verify) `Authorization` headers and presigned queries.
+//! - [`rest`] — REST bindings: query, headers, HTTP dates, byte ranges, URI escaping;
+//!   [`aws_chunked`] — the S3 streaming-upload body encoding.
 //! - [`body`] — the streaming body type and size-limited collection.
 //! - [`request_id`] — request ids in each protocol's format.
 //! - [`encoding`] — base64.
@@ -21,6 +23,7 @@
 //! - Only this crate writes error envelopes; services return `ServiceError`.
 //! - Nothing here panics on input: every parser returns `Option`/`Result`.
 
+pub mod aws_chunked;
 pub mod body;
 pub mod clock;
 pub mod context;
@@ -31,6 +34,7 @@ pub mod fastly_api;
 pub mod json;
 pub mod query;
 pub mod request_id;
+pub mod rest;
 pub mod rest_json;
 pub mod rest_xml;
 pub mod scope;

@@ -143,6 +143,11 @@ impl BlobStore {
         Ok(size)
     }
 
+    /// The directory holding the blobs.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Where a blob's bytes are (open it to stream them out).
     pub fn path(&self, id: &BlobId) -> PathBuf {
         self.root.join(&id.0[..2]).join(id.as_str())

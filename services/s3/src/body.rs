@@ -1,0 +1,348 @@
+//! Object bytes in and out: request bodies (plain or `aws-chunked`) stream into a blob while
+//! their MD5 and checksum are computed; responses stream from blobs, range by range.
+
+use std::collections::VecDeque;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::HeaderMap;
+use ruststack_protocol::aws_chunked::Decoder;
+use ruststack_protocol::rest::header;
+use ruststack_protocol::{Body, ServiceError};
+use ruststack_storage::{BlobError, BlobId, BlobStore};
+
+use crate::checksum::{self, Digests};
+use crate::error;
+
+/// The largest single PUT S3 accepts (5 GiB).
+pub(crate) const MAX_PUT: u64 = 5 * 1024 * 1024 * 1024;
+
+/// A body received into a blob.
+pub(crate) struct Received {
+    pub(crate) blob: BlobId,
+    pub(crate) size: u64,
+    pub(crate) md5: [u8; 16],
+    /// `(algorithm, base64 value)` when a checksum was asked for or sent.
+    pub(crate) checksum: Option<(&'static str, String)>,
+}
+
+/// Which checksum the client wants checked or stored: a `x-amz-checksum-<alg>` header, a
+/// declared trailer, or `x-amz-sdk-checksum-algorithm` / `x-amz-checksum-algorithm`.
+pub(crate) fn requested_algorithm(
+    headers: &HeaderMap,
+) -> Result<Option<&'static str>, ServiceError> {
+    for algorithm in checksum::ALGORITHMS {
+        if headers.contains_key(checksum::header_name(algorithm).as_str()) {
+            return Ok(Some(algorithm));
+        }
+    }
+    if let Some(trailer) = header(headers, "x-amz-trailer") {
+        let name = trailer.trim().to_ascii_lowercase();
+        if let Some(alg) = name
+            .strip_prefix("x-amz-checksum-")
+            .and_then(checksum::algorithm)
+        {
+            return Ok(Some(alg));
+        }
+    }
+    for name in ["x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"] {
+        if let Some(value) = header(headers, name) {
+            return checksum::algorithm(value).map(Some).ok_or_else(|| {
+                error::invalid_request(
+                    "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+                )
+            });
+        }
+    }
+    Ok(None)
+}
+
+fn is_chunked(headers: &HeaderMap) -> bool {
+    header(headers, "x-amz-content-sha256").is_some_and(|v| v.starts_with("STREAMING-"))
+        || header(headers, "content-encoding")
+            .is_some_and(|v| v.split(',').any(|e| e.trim() == "aws-chunked"))
+}
+
+/// Streams a request body into a new blob, decoding `aws-chunked`, and checks Content-MD5,
+/// the declared decoded length, and any checksum sent (header or trailer). Nothing is kept
+/// when a check fails.
+///
+/// Without a checksum from the client, `default_algorithm` is computed (S3 stores CRC64NVME
+/// for every new object).
+pub(crate) async fn receive(
+    blobs: &BlobStore,
+    headers: &HeaderMap,
+    body: Body,
+    limit: u64,
+    default_algorithm: Option<&'static str>,
+) -> Result<Received, ServiceError> {
+    let requested = requested_algorithm(headers)?;
+    let algorithm = requested.or(default_algorithm);
+    let content_md5 = match header(headers, "content-md5") {
+        Some(v) => Some(
+            ruststack_protocol::encoding::base64_decode(v.trim())
+                .filter(|b| b.len() == 16)
+                .ok_or_else(|| error::invalid_digest(v))?,
+        ),
+        None => None,
+    };
+    let sent_checksum = match requested {
+        Some(alg) => match header(headers, &checksum::header_name(alg)) {
+            Some(value) if !checksum::is_valid_value(alg, value.trim()) => {
+                return Err(error::invalid_request(format!(
+                    "Value for x-amz-checksum-{} header is invalid.",
+                    alg.to_ascii_lowercase()
+                )));
+            }
+            other => other.map(|v| v.trim().to_owned()),
+        },
+        None => None,
+    };
+    let chunked = is_chunked(headers);
+    let decoded_length: Option<u64> =
+        header(headers, "x-amz-decoded-content-length").and_then(|v| v.trim().parse().ok());
+    if let Some(len) = decoded_length.or_else(|| {
+        (!chunked)
+            .then(|| ruststack_protocol::body::content_length(headers))
+            .flatten()
+    }) && len > limit
+    {
+        return Err(error::entity_too_large(len, limit));
+    }
+
+    let mut digests = Digests::new(algorithm);
+    let mut trailers = Vec::new();
+    let mut failure: Option<ServiceError> = None;
+    let stream = feed(body, chunked, &mut digests, &mut trailers, &mut failure);
+    let put = blobs.put(stream, Some(limit)).await;
+    let (blob, size) = match put {
+        Ok(ok) => ok,
+        Err(BlobError::TooLarge { limit }) => {
+            return Err(error::entity_too_large(limit + 1, limit));
+        }
+        Err(BlobError::Stream(e)) => {
+            return Err(failure.unwrap_or_else(|| {
+                tracing::debug!(error = %e, "request body failed");
+                error::incomplete_body()
+            }));
+        }
+        Err(e) => return Err(error::internal(e)),
+    };
+    let discard = |e: ServiceError| {
+        let blobs = blobs.clone();
+        let blob = blob.clone();
+        async move {
+            let _ = blobs.delete(&blob).await;
+            e
+        }
+    };
+    if chunked && decoded_length.is_some_and(|len| len != size) {
+        return Err(discard(error::incomplete_body()).await);
+    }
+    let (md5, computed) = digests.finish();
+    if let Some(expected) = content_md5
+        && expected != md5
+    {
+        let e = error::bad_digest(
+            &ruststack_protocol::encoding::base64_encode(&expected),
+            &ruststack_protocol::encoding::base64_encode(&md5),
+        );
+        return Err(discard(e).await);
+    }
+    if let Some((alg, value)) = &computed {
+        let trailer_name = checksum::header_name(alg);
+        let sent = sent_checksum.or_else(|| {
+            trailers
+                .iter()
+                .find(|(n, _)| *n == trailer_name)
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(sent) = sent
+            && sent != *value
+        {
+            return Err(discard(error::checksum_mismatch(&trailer_name)).await);
+        }
+    }
+    Ok(Received {
+        blob,
+        size,
+        md5,
+        checksum: computed,
+    })
+}
+
+struct Feed<'a> {
+    data: http_body_util::BodyDataStream<Body>,
+    decoder: Option<Decoder>,
+    pending: VecDeque<Bytes>,
+    digests: &'a mut Digests,
+    trailers: &'a mut Vec<(String, String)>,
+    failure: &'a mut Option<ServiceError>,
+    done: bool,
+}
+
+/// The decoded body as a stream of chunks, hashing as it goes.
+fn feed<'a>(
+    body: Body,
+    chunked: bool,
+    digests: &'a mut Digests,
+    trailers: &'a mut Vec<(String, String)>,
+    failure: &'a mut Option<ServiceError>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + 'a {
+    let state = Feed {
+        data: http_body_util::BodyDataStream::new(body),
+        decoder: chunked.then(Decoder::new),
+        pending: VecDeque::new(),
+        digests,
+        trailers,
+        failure,
+        done: false,
+    };
+    futures_util::stream::unfold(state, |mut st| async move {
+        loop {
+            if let Some(chunk) = st.pending.pop_front() {
+                st.digests.update(&chunk);
+                return Some((Ok(chunk), st));
+            }
+            if st.done {
+                return None;
+            }
+            match st.data.next().await {
+                Some(Ok(bytes)) => match &mut st.decoder {
+                    None => st.pending.push_back(bytes),
+                    Some(decoder) => {
+                        let mut out = Vec::new();
+                        if let Err(e) = decoder.push(bytes, &mut out) {
+                            *st.failure = Some(error::invalid_request(format!(
+                                "Invalid aws-chunked body: {e}"
+                            )));
+                            st.done = true;
+                            return Some((Err(std::io::Error::other(e)), st));
+                        }
+                        st.pending.extend(out);
+                    }
+                },
+                Some(Err(e)) => {
+                    st.done = true;
+                    return Some((Err(std::io::Error::other(e)), st));
+                }
+                None => {
+                    st.done = true;
+                    if let Some(decoder) = st.decoder.take() {
+                        match decoder.finish() {
+                            Ok(trailers) => *st.trailers = trailers,
+                            Err(e) => {
+                                *st.failure = Some(error::incomplete_body());
+                                return Some((Err(std::io::Error::other(e)), st));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// One open blob and the byte range of it to send.
+pub(crate) struct Piece {
+    pub(crate) file: Arc<std::fs::File>,
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
+}
+
+/// Opens the blobs of `segments` covering bytes `start..=end` of the object. Called while
+/// the object is known to exist, so a concurrent overwrite cannot remove the files first
+/// (an open file stays readable after it is unlinked).
+pub(crate) fn open_range(
+    blobs: &BlobStore,
+    segments: &[crate::state::Segment],
+    start: u64,
+    end: u64,
+) -> Result<Vec<Piece>, ServiceError> {
+    let mut pieces = Vec::new();
+    let mut at = 0u64;
+    for seg in segments {
+        let (seg_start, seg_end) = (at, at + seg.size);
+        at = seg_end;
+        if seg.size == 0 || seg_end <= start || seg_start > end {
+            continue;
+        }
+        let id = BlobId::parse(&seg.blob)
+            .ok_or_else(|| error::internal(format!("bad blob id {}", seg.blob)))?;
+        let file = std::fs::File::open(blobs.path(&id)).map_err(error::internal)?;
+        let from = start.max(seg_start) - seg_start;
+        let to = end.min(seg_end - 1) - seg_start;
+        pieces.push(Piece {
+            file: Arc::new(file),
+            offset: from,
+            len: to - from + 1,
+        });
+    }
+    Ok(pieces)
+}
+
+/// How much is read from disk per response chunk.
+const READ_CHUNK: u64 = 1024 * 1024;
+
+/// The bytes of `pieces`, in order, read from disk a chunk at a time.
+fn read_stream(
+    pieces: Vec<Piece>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    futures_util::stream::unfold(
+        (VecDeque::from(pieces), false),
+        |(mut pieces, failed)| async move {
+            if failed {
+                return None;
+            }
+            let piece = pieces.front_mut()?;
+            let n = piece.len.min(READ_CHUNK);
+            let file = Arc::clone(&piece.file);
+            let offset = piece.offset;
+            piece.offset += n;
+            piece.len -= n;
+            if piece.len == 0 {
+                pieces.pop_front();
+            }
+            let read = tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0u8; usize::try_from(n).unwrap_or(usize::MAX)];
+                file.read_exact_at(&mut buf, offset)
+                    .map(|()| Bytes::from(buf))
+            })
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            let failed = read.is_err();
+            Some((read, (pieces, failed)))
+        },
+    )
+}
+
+/// A response body streaming `pieces` in order.
+pub(crate) fn send(pieces: Vec<Piece>) -> Body {
+    Body::from_stream(read_stream(pieces))
+}
+
+/// Copies `pieces` into a new blob (CopyObject, UploadPartCopy), computing its MD5 and
+/// `algorithm`'s checksum on the way.
+pub(crate) async fn copy(
+    blobs: &BlobStore,
+    pieces: Vec<Piece>,
+    algorithm: Option<&'static str>,
+) -> Result<Received, ServiceError> {
+    let mut digests = Digests::new(algorithm);
+    let stream = read_stream(pieces).map(|chunk| {
+        if let Ok(bytes) = &chunk {
+            digests.update(bytes);
+        }
+        chunk
+    });
+    let (blob, size) = blobs.put(stream, None).await.map_err(error::internal)?;
+    let (md5, checksum) = digests.finish();
+    Ok(Received {
+        blob,
+        size,
+        md5,
+        checksum,
+    })
+}
