@@ -162,7 +162,7 @@ pub(crate) async fn receive(
         if let Some(sent) = sent
             && sent != *value
         {
-            return Err(discard(error::checksum_mismatch(&trailer_name)).await);
+            return Err(discard(error::checksum_mismatch(alg)).await);
         }
     }
     Ok(Received {

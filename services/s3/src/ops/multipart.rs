@@ -352,18 +352,17 @@ fn assemble(
     now: i64,
 ) -> Result<(NewVersion, Vec<String>), ServiceError> {
     let algorithm = upload.checksum_algorithm.as_deref();
-    let mut previous = 0i64;
+    // The order is checked for the whole list before any part is looked at.
+    if doc.parts.windows(2).any(|w| w[1].part_number <= w[0].part_number) {
+        return Err(ServiceError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidPartOrder",
+            "The list of parts was not in ascending order. Parts must be ordered by part number.",
+        )
+        .with_field("UploadId", upload_id.to_owned()));
+    }
     let mut chosen: Vec<(u32, &Part)> = Vec::new();
     for (i, p) in doc.parts.iter().enumerate() {
-        if p.part_number <= previous {
-            return Err(ServiceError::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidPartOrder",
-                "The list of parts was not in ascending order. Parts must be ordered by part number.",
-            )
-            .with_field("UploadId", upload_id.to_owned()));
-        }
-        previous = p.part_number;
         let invalid_part = || {
             ServiceError::new(
                 StatusCode::BAD_REQUEST,
