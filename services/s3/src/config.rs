@@ -2,6 +2,8 @@
 //! called, what S3 answers when none is set, and how the ones ruststack acts on (CORS,
 //! tagging, versioning) are parsed.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error;
@@ -201,6 +203,108 @@ impl ConfigKind {
             ConfigKind::Acl => Missing::Default(""),
         }
     }
+}
+
+/// `<PublicAccessBlockConfiguration>`: what a bucket's public access block blocks.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PublicAccessBlock {
+    #[serde(rename = "BlockPublicAcls", default)]
+    pub(crate) block_public_acls: bool,
+    #[serde(rename = "BlockPublicPolicy", default)]
+    pub(crate) block_public_policy: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OwnershipControls {
+    #[serde(rename = "Rule", default)]
+    rule: OwnershipRule,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct OwnershipRule {
+    #[serde(rename = "ObjectOwnership", default)]
+    object_ownership: String,
+}
+
+/// The bucket's public access block: all on when never set (AWS's default for new
+/// buckets), all off once deleted.
+pub(crate) fn public_access_block(configs: &BTreeMap<String, String>) -> PublicAccessBlock {
+    match configs.get(ConfigKind::PublicAccessBlock.marker()) {
+        None => PublicAccessBlock {
+            block_public_acls: true,
+            block_public_policy: true,
+        },
+        Some(doc) => {
+            ruststack_protocol::rest_xml::from_document(doc.as_bytes()).unwrap_or_default()
+        }
+    }
+}
+
+/// Whether ACLs are disabled (`BucketOwnerEnforced`, the default for new buckets).
+pub(crate) fn acls_disabled(configs: &BTreeMap<String, String>) -> bool {
+    match configs.get(ConfigKind::OwnershipControls.marker()) {
+        None => true,
+        Some(doc) => {
+            ruststack_protocol::rest_xml::from_document::<OwnershipControls>(doc.as_bytes())
+                .is_some_and(|o| o.rule.object_ownership == "BucketOwnerEnforced")
+        }
+    }
+}
+
+/// Whether a stored ACL (`canned:<name>` or a document) grants anything beyond the owner.
+fn acl_grants_others(acl: &str) -> bool {
+    match acl.strip_prefix("canned:") {
+        Some(name) => !matches!(
+            name,
+            "private" | "bucket-owner-full-control" | "bucket-owner-read"
+        ),
+        None => acl.contains("<URI>") || acl.matches("<Grant>").count() > 1,
+    }
+}
+
+fn acl_is_public(acl: &str) -> bool {
+    match acl.strip_prefix("canned:") {
+        Some(name) => matches!(
+            name,
+            "public-read" | "public-read-write" | "authenticated-read"
+        ),
+        None => acl.contains("/global/AllUsers") || acl.contains("/global/AuthenticatedUsers"),
+    }
+}
+
+/// Checks an ACL being set on a bucket or object against the bucket's ownership controls
+/// and public access block, as S3 does.
+pub(crate) fn check_acl(configs: &BTreeMap<String, String>, acl: &str) -> Result<(), ServiceError> {
+    if acls_disabled(configs) && acl_grants_others(acl) {
+        return Err(ServiceError::new(
+            http::StatusCode::BAD_REQUEST,
+            "AccessControlListNotSupported",
+            "The bucket does not allow ACLs",
+        ));
+    }
+    if acl_is_public(acl) && public_access_block(configs).block_public_acls {
+        return Err(ServiceError::new(
+            http::StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Access Denied",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a bucket policy lets everyone in: an `Allow` statement for principal `*`
+/// without conditions.
+pub(crate) fn policy_is_public(policy: &str) -> bool {
+    let doc: serde_json::Value = serde_json::from_str(policy).unwrap_or_default();
+    let statements = match &doc["Statement"] {
+        serde_json::Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && (s["Principal"] == "*" || s["Principal"]["AWS"] == "*")
+            && s.get("Condition").is_none()
+    })
 }
 
 /// `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>`.

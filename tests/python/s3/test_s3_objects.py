@@ -333,6 +333,16 @@ def test_object_tagging_and_acl(s3):
     assert err["Error"]["Code"] == "NoSuchKey"
     acl = s3.get_object_acl(Bucket=b, Key="t")
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    # New buckets disable ACLs (BucketOwnerEnforced) and block public ones.
+    err = error_of(lambda: s3.put_object_acl(Bucket=b, Key="t", ACL="public-read"))
+    assert err["Error"]["Code"] == "AccessControlListNotSupported"
+    err = error_of(lambda: s3.put_object(Bucket=b, Key="t2", Body=b"x", ACL="public-read"))
+    assert err["Error"]["Code"] == "AccessControlListNotSupported"
+    s3.put_object(Bucket=b, Key="t2", Body=b"x", ACL="bucket-owner-full-control")
+    s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    err = error_of(lambda: s3.put_object_acl(Bucket=b, Key="t", ACL="public-read"))
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
+    s3.delete_public_access_block(Bucket=b)
     s3.put_object_acl(Bucket=b, Key="t", ACL="public-read")
     grants = s3.get_object_acl(Bucket=b, Key="t")["Grants"]
     assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [g["Grantee"] for g in grants]

@@ -65,10 +65,20 @@ pub(crate) async fn create(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError>
         None if region != "us-east-1" => return Err(error::illegal_location(None)),
         _ => {}
     }
-    if let Some(acl) = req.header("x-amz-acl")
-        && xml::canned_acl(acl).is_none()
-    {
-        return Err(error::invalid_argument("", "x-amz-acl", acl));
+    if let Some(acl) = req.header("x-amz-acl") {
+        if xml::canned_acl(acl).is_none() {
+            return Err(error::invalid_argument("", "x-amz-acl", acl));
+        }
+        let enforced = req
+            .header("x-amz-object-ownership")
+            .is_none_or(|o| o == "BucketOwnerEnforced");
+        if enforced && !matches!(acl, "private" | "bucket-owner-full-control") {
+            return Err(ServiceError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidBucketAclWithObjectOwnership",
+                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+            ));
+        }
     }
     let object_lock = req
         .header("x-amz-bucket-object-lock-enabled")
@@ -250,17 +260,7 @@ pub(crate) fn policy_status(s3: &S3, req: &Req<'_>) -> Result<Reply, ServiceErro
         )
         .with_field("BucketName", req.bucket.clone()));
     };
-    // Public when a statement allows everyone without conditions.
-    let doc: serde_json::Value = serde_json::from_str(policy).unwrap_or_default();
-    let statements = match &doc["Statement"] {
-        serde_json::Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
-    };
-    let is_public = statements.iter().any(|s| {
-        s["Effect"] == "Allow"
-            && (s["Principal"] == "*" || s["Principal"]["AWS"] == "*")
-            && s.get("Condition").is_none()
-    });
+    let is_public = crate::config::policy_is_public(policy);
     Reply::xml(
         "PolicyStatus",
         &xml::PolicyStatus {

@@ -111,9 +111,11 @@ pub(crate) async fn put(s3: &S3, req: Req<'_>, kind: ConfigKind) -> Result<Reply
             validate(kind, &body)?
         }
     };
+    let account = req.ctx.account_id.clone();
     s3.write(move |s3| {
         let mut state = s3.write_lock();
         let bucket = super::bucket(&state, &name)?;
+        check_against_bucket(&state, bucket, kind, &stored, &account)?;
         let mut meta = bucket.meta.clone();
         match kind {
             ConfigKind::Versioning => {
@@ -157,6 +159,62 @@ pub(crate) async fn put(s3: &S3, req: Req<'_>, kind: ConfigKind) -> Result<Reply
     })
 }
 
+/// The checks that depend on the bucket or on other buckets.
+fn check_against_bucket(
+    state: &crate::state::State,
+    bucket: &crate::state::Bucket,
+    kind: ConfigKind,
+    doc: &str,
+    account: &str,
+) -> Result<(), ServiceError> {
+    match kind {
+        ConfigKind::Acl => config::check_acl(&bucket.meta.configs, doc),
+        ConfigKind::Policy => {
+            if config::policy_is_public(doc)
+                && config::public_access_block(&bucket.meta.configs).block_public_policy
+            {
+                return Err(ServiceError::new(
+                    http::StatusCode::FORBIDDEN,
+                    "AccessDenied",
+                    format!(
+                        "User: arn:aws:iam::{account}:root is not authorized to perform: s3:PutBucketPolicy on resource: \"arn:aws:s3:::{}\" because public policies are blocked by the BlockPublicPolicy block public access setting.",
+                        bucket.meta.name
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        ConfigKind::Accelerate if bucket.meta.name.contains('.') && doc.contains("Enabled") => {
+            Err(error::invalid_request(
+                "S3 Transfer Acceleration is not supported for buckets with periods (.) in their names",
+            ))
+        }
+        ConfigKind::Logging => {
+            #[derive(serde::Deserialize, Default)]
+            struct Status {
+                #[serde(rename = "LoggingEnabled", default)]
+                enabled: Option<Enabled>,
+            }
+            #[derive(serde::Deserialize, Default)]
+            struct Enabled {
+                #[serde(rename = "TargetBucket", default)]
+                target: String,
+            }
+            let status: Status = from_document(doc.as_bytes()).unwrap_or_default();
+            match status.enabled {
+                Some(e) if !state.buckets.contains_key(&e.target) => Err(ServiceError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "InvalidTargetBucketForLogging",
+                    "The target bucket for logging does not exist",
+                )
+                .with_field("TargetBucket", e.target)),
+                _ => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks a configuration document; returns what to store (and the parsed versioning
 /// configuration for PutBucketVersioning).
 fn validate(
@@ -165,14 +223,17 @@ fn validate(
 ) -> Result<(String, Option<config::Versioning>), ServiceError> {
     let text = std::str::from_utf8(body).map_err(|_| error::malformed_xml())?;
     if kind == ConfigKind::Policy {
-        let valid = text.trim_start().starts_with('{')
-            && serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.is_object());
-        if !valid {
-            return Err(ServiceError::new(
-                http::StatusCode::BAD_REQUEST,
-                "MalformedPolicy",
-                "Policies must be valid JSON and the first byte must be '{'",
-            ));
+        let malformed = |message: &'static str| {
+            ServiceError::new(http::StatusCode::BAD_REQUEST, "MalformedPolicy", message)
+        };
+        let doc = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .filter(|v| text.trim_start().starts_with('{') && v.is_object())
+            .ok_or_else(|| {
+                malformed("Policies must be valid JSON and the first byte must be '{'")
+            })?;
+        if doc.get("Statement").is_none() {
+            return Err(malformed("Missing required field Statement"));
         }
         return Ok((text.to_owned(), None));
     }
@@ -201,6 +262,21 @@ fn validate(
         }
         ConfigKind::Cors => {
             config::parse_cors(body)?;
+        }
+        ConfigKind::Accelerate => {
+            #[derive(serde::Deserialize)]
+            struct Accelerate {
+                #[serde(rename = "Status", default)]
+                status: Option<String>,
+            }
+            let doc: Accelerate = from_document(body).ok_or_else(error::malformed_xml)?;
+            if doc
+                .status
+                .as_deref()
+                .is_some_and(|s| s != "Enabled" && s != "Suspended")
+            {
+                return Err(error::malformed_xml());
+            }
         }
         ConfigKind::Notification => {
             crate::events::parse(body).map_err(|reason| {

@@ -81,6 +81,9 @@ pub(crate) async fn create(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError>
     s3.write(move |s3| {
         let mut state = s3.write_lock();
         let bucket = super::bucket_mut(&mut state, &name)?;
+        if let Some(acl) = &upload.acl {
+            config::check_acl(&bucket.meta.configs, acl)?;
+        }
         let mut batch = Batch::new();
         persist::put_upload(&mut batch, &name, &upload);
         s3.commit(batch)?;
@@ -353,7 +356,11 @@ fn assemble(
 ) -> Result<(NewVersion, Vec<String>), ServiceError> {
     let algorithm = upload.checksum_algorithm.as_deref();
     // The order is checked for the whole list before any part is looked at.
-    if doc.parts.windows(2).any(|w| w[1].part_number <= w[0].part_number) {
+    if doc
+        .parts
+        .windows(2)
+        .any(|w| w[1].part_number <= w[0].part_number)
+    {
         return Err(ServiceError::new(
             StatusCode::BAD_REQUEST,
             "InvalidPartOrder",

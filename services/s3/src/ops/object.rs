@@ -195,6 +195,9 @@ pub(crate) async fn write_version(
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &bucket_name)?;
             check_write_conditions(&headers, bucket, &new.key)?;
+            if let Some(acl) = &new.acl {
+                config::check_acl(&bucket.meta.configs, acl)?;
+            }
             let (version, discard) = new.commit(s3, bucket)?;
             Ok((version, discard, bucket.versioned()))
         })
@@ -1056,6 +1059,10 @@ pub(crate) fn get_acl(s3: &S3, req: &Req<'_>) -> Result<Reply, ServiceError> {
 pub(crate) async fn put_acl(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
     check_bucket(s3, &req.bucket)?;
     let acl = super::config::acl_from_request(&req).await?;
+    {
+        let state = s3.read();
+        config::check_acl(&super::bucket(&state, &req.bucket)?.meta.configs, &acl)?;
+    }
     let (version, versioned) = update_version(s3, &req, move |v| {
         v.acl = Some(acl);
         Ok(())

@@ -68,17 +68,31 @@ fn check_policy(
         field(fields, &name).map(str::to_owned)
     };
     let mut length_range = None;
+    let mut named: Vec<String> = Vec::new();
     for condition in doc["conditions"].as_array().into_iter().flatten() {
-        let failed = || policy_denied(format!("Policy Condition failed: {condition}"));
         match condition {
             serde_json::Value::Object(map) => {
                 for (name, expected) in map {
+                    named.push(name.to_ascii_lowercase());
                     if value_of(name).as_deref() != expected.as_str() {
-                        return Err(failed());
+                        let shown = serde_json::json!(["eq", format!("${name}"), expected]);
+                        return Err(policy_denied(format!(
+                            "Policy Condition failed: {}",
+                            spaced_json(&shown)
+                        )));
                     }
                 }
             }
             serde_json::Value::Array(items) => {
+                let failed = || {
+                    policy_denied(format!(
+                        "Policy Condition failed: {}",
+                        spaced_json(condition)
+                    ))
+                };
+                if let Some(name) = items.get(1).and_then(|v| v.as_str()) {
+                    named.push(name.trim_start_matches('$').to_ascii_lowercase());
+                }
                 let op = items.first().and_then(|v| v.as_str()).unwrap_or("");
                 match op.to_ascii_lowercase().as_str() {
                     "eq" | "starts-with" => {
@@ -108,7 +122,43 @@ fn check_policy(
             _ => return Err(invalid()),
         }
     }
+    // Every form field must be named by a condition, except those S3 exempts.
+    let extra: Vec<&str> = fields
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| {
+            !EXEMPT_FIELDS.contains(name)
+                && !name.starts_with("x-ignore-")
+                && !named.iter().any(|n| n == name)
+        })
+        .collect();
+    if !extra.is_empty() {
+        return Err(policy_denied(format!(
+            "Extra input fields: {}",
+            extra.join(", ")
+        )));
+    }
     Ok(length_range)
+}
+
+/// Form fields a POST policy need not name.
+const EXEMPT_FIELDS: [&str; 5] = [
+    "file",
+    "policy",
+    "x-amz-signature",
+    "awsaccesskeyid",
+    "signature",
+];
+
+/// JSON as S3 quotes a condition in its messages: `["eq", "$key", "a"]`.
+fn spaced_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(spaced_json).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 #[derive(Serialize)]
