@@ -88,6 +88,13 @@ pub async fn run(
 
     let app = gateway::App::new(config, registry, clock, hooks);
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    // No Nagle delay: a response written as head then body (streamed objects) must not wait
+    // for the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app.router())
         .with_graceful_shutdown(async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;

@@ -143,6 +143,22 @@ impl BlobStore {
         Ok(size)
     }
 
+    /// Starts a blob written synchronously (from a blocking thread): bytes go to a
+    /// temporary file that [`BlobWriter::finish`] moves into place; dropping the writer
+    /// unfinished removes it.
+    pub fn writer(&self) -> io::Result<BlobWriter> {
+        let id = BlobId::generate();
+        let tmp = self.root.join(TMP).join(id.as_str());
+        let file = std::fs::File::create(&tmp)?;
+        Ok(BlobWriter {
+            store: self.clone(),
+            id,
+            tmp,
+            file: Some(file),
+            size: 0,
+        })
+    }
+
     /// The directory holding the blobs.
     pub fn root(&self) -> &Path {
         &self.root
@@ -184,6 +200,66 @@ impl BlobStore {
     }
 }
 
+/// A blob being written by [`BlobStore::writer`].
+#[derive(Debug)]
+pub struct BlobWriter {
+    store: BlobStore,
+    id: BlobId,
+    tmp: PathBuf,
+    file: Option<std::fs::File>,
+    size: u64,
+}
+
+impl BlobWriter {
+    /// Appends bytes.
+    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        use std::io::Write;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("blob already finished"))?;
+        file.write_all(data)?;
+        self.size += data.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Makes the blob durable (when the store is) and visible under its id.
+    pub fn finish(mut self) -> io::Result<(BlobId, u64)> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("blob already finished"))?;
+        if self.store.durable {
+            file.sync_all()?;
+        }
+        drop(file);
+        let dest = self.store.path(&self.id);
+        let dir = dest
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| self.store.root.clone());
+        std::fs::create_dir_all(&dir)?;
+        std::fs::rename(&self.tmp, &dest)?;
+        if self.store.durable {
+            std::fs::File::open(&dir)?.sync_all()?;
+        }
+        Ok((self.id.clone(), self.size))
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 async fn sync_dir(dir: PathBuf) -> io::Result<()> {
     tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
         .await
@@ -202,6 +278,24 @@ mod tests {
                 .map(|p| Ok(Bytes::from_static(p.as_bytes())))
                 .collect::<Vec<_>>(),
         )
+    }
+
+    #[test]
+    fn writer_finishes_or_leaves_nothing() {
+        let store = BlobStore::ephemeral().unwrap();
+        let mut w = store.writer().unwrap();
+        w.write(b"abc").unwrap();
+        w.write(b"def").unwrap();
+        let (id, size) = w.finish().unwrap();
+        assert_eq!(size, 6);
+        assert_eq!(std::fs::read(store.path(&id)).unwrap(), b"abcdef");
+        let mut w = store.writer().unwrap();
+        w.write(b"partial").unwrap();
+        drop(w);
+        assert_eq!(
+            std::fs::read_dir(store.root().join(TMP)).unwrap().count(),
+            0
+        );
     }
 
     #[tokio::test]

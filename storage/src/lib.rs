@@ -28,7 +28,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use batch::{Batch, Op, Table};
-pub use blob::{BlobId, BlobStore};
+pub use blob::{BlobId, BlobStore, BlobWriter};
 pub use durable::RedbStorage;
 pub use error::{BlobError, StorageError};
 pub use memory::MemoryStorage;

@@ -5,13 +5,13 @@ use std::collections::VecDeque;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use http::HeaderMap;
 use ruststack_protocol::aws_chunked::Decoder;
 use ruststack_protocol::rest::header;
 use ruststack_protocol::{Body, ServiceError};
-use ruststack_storage::{BlobError, BlobId, BlobStore};
+use ruststack_storage::{BlobId, BlobStore, BlobWriter};
 
 use crate::checksum::{self, Digests};
 use crate::error;
@@ -19,9 +19,18 @@ use crate::error;
 /// The largest single PUT S3 accepts (5 GiB).
 pub(crate) const MAX_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
-/// A body received into a blob.
+/// Objects up to this size are kept in memory (and in their record) instead of a blob
+/// file: a file per tiny object costs more than the object.
+pub(crate) const INLINE_MAX: usize = 16 * 1024;
+
+/// How much of a large body is gathered before it is handed to the writer thread.
+const WRITE_CHUNK: usize = 1024 * 1024;
+
+/// A body received: in memory when small, else in a new blob.
 pub(crate) struct Received {
-    pub(crate) blob: BlobId,
+    /// The blob id; empty when the bytes are inline.
+    pub(crate) blob: String,
+    pub(crate) inline: Option<Bytes>,
     pub(crate) size: u64,
     pub(crate) md5: [u8; 16],
     /// `(algorithm, base64 value)` when a checksum was asked for or sent.
@@ -112,46 +121,33 @@ pub(crate) async fn receive(
         return Err(error::entity_too_large(len, limit));
     }
 
-    let mut digests = Digests::new(algorithm);
     let mut trailers = Vec::new();
     let mut failure: Option<ServiceError> = None;
-    let stream = feed(body, chunked, &mut digests, &mut trailers, &mut failure);
-    let put = blobs.put(stream, Some(limit)).await;
-    let (blob, size) = match put {
-        Ok(ok) => ok,
-        Err(BlobError::TooLarge { limit }) => {
-            return Err(error::entity_too_large(limit + 1, limit));
-        }
-        Err(BlobError::Stream(e)) => {
+    let stream = feed(body, chunked, &mut trailers, &mut failure);
+    let stored = store(blobs, stream, algorithm, limit).await;
+    let stored = match stored {
+        Ok(stored) => stored,
+        Err(StoreError::TooLarge) => return Err(error::entity_too_large(limit + 1, limit)),
+        Err(StoreError::Stream(e)) => {
             return Err(failure.unwrap_or_else(|| {
                 tracing::debug!(error = %e, "request body failed");
                 error::incomplete_body()
             }));
         }
-        Err(e) => return Err(error::internal(e)),
+        Err(StoreError::Io(e)) => return Err(error::internal(e)),
     };
-    let discard = |e: ServiceError| {
-        let blobs = blobs.clone();
-        let blob = blob.clone();
-        async move {
-            let _ = blobs.delete(&blob).await;
-            e
-        }
-    };
-    if chunked && decoded_length.is_some_and(|len| len != size) {
-        return Err(discard(error::incomplete_body()).await);
+    if chunked && decoded_length.is_some_and(|len| len != stored.size) {
+        return Err(error::incomplete_body());
     }
-    let (md5, computed) = digests.finish();
     if let Some(expected) = content_md5
-        && expected != md5
+        && expected != stored.md5
     {
-        let e = error::bad_digest(
+        return Err(error::bad_digest(
             &ruststack_protocol::encoding::base64_encode(&expected),
-            &ruststack_protocol::encoding::base64_encode(&md5),
-        );
-        return Err(discard(e).await);
+            &ruststack_protocol::encoding::base64_encode(&stored.md5),
+        ));
     }
-    if let Some((alg, value)) = &computed {
+    if let Some((alg, value)) = &stored.checksum {
         let trailer_name = checksum::header_name(alg);
         let sent = sent_checksum.or_else(|| {
             trailers
@@ -162,32 +158,152 @@ pub(crate) async fn receive(
         if let Some(sent) = sent
             && sent != *value
         {
-            return Err(discard(error::checksum_mismatch(alg)).await);
+            return Err(error::checksum_mismatch(alg));
         }
     }
-    Ok(Received {
-        blob,
-        size,
-        md5,
-        checksum: computed,
-    })
+    stored.finish().await
+}
+
+/// Why a body could not be stored.
+enum StoreError {
+    TooLarge,
+    Stream(std::io::Error),
+    Io(std::io::Error),
+}
+
+/// A body taken in but not yet kept: a pending blob is removed if it is dropped.
+struct Stored {
+    data: StoredData,
+    size: u64,
+    md5: [u8; 16],
+    checksum: Option<(&'static str, String)>,
+}
+
+enum StoredData {
+    Inline(Bytes),
+    Pending(BlobWriter),
+}
+
+impl Stored {
+    /// Keeps the bytes: a pending blob is moved into place.
+    async fn finish(self) -> Result<Received, ServiceError> {
+        let (blob, inline) = match self.data {
+            StoredData::Inline(bytes) => (String::new(), Some(bytes)),
+            StoredData::Pending(writer) => {
+                let (id, _) = tokio::task::spawn_blocking(move || writer.finish())
+                    .await
+                    .map_err(error::internal)?
+                    .map_err(error::internal)?;
+                (id.as_str().to_owned(), None)
+            }
+        };
+        Ok(Received {
+            blob,
+            inline,
+            size: self.size,
+            md5: self.md5,
+            checksum: self.checksum,
+        })
+    }
+}
+
+/// Takes a stream of bytes in: kept in memory up to [`INLINE_MAX`], otherwise written to
+/// a blob by a blocking thread that also hashes, so receiving and hashing overlap.
+async fn store<S>(
+    blobs: &BlobStore,
+    stream: S,
+    algorithm: Option<&'static str>,
+    limit: u64,
+) -> Result<Stored, StoreError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, std::io::Error>>,
+{
+    let mut stream = std::pin::pin!(stream);
+    let mut buf = BytesMut::new();
+    let mut size = 0u64;
+    let mut spill: Option<(
+        tokio::sync::mpsc::Sender<Bytes>,
+        tokio::task::JoinHandle<std::io::Result<(BlobWriter, Digests)>>,
+    )> = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(StoreError::Stream)?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(StoreError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+        if spill.is_none() && buf.len() > INLINE_MAX {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+            let blobs = blobs.clone();
+            let writer = tokio::task::spawn_blocking(move || {
+                let mut writer = blobs.writer()?;
+                let mut digests = Digests::new(algorithm);
+                while let Some(bytes) = rx.blocking_recv() {
+                    digests.update(&bytes);
+                    writer.write(&bytes)?;
+                }
+                Ok((writer, digests))
+            });
+            spill = Some((tx, writer));
+        }
+        if let Some((tx, _)) = &spill
+            && buf.len() >= WRITE_CHUNK
+            && tx.send(buf.split().freeze()).await.is_err()
+        {
+            break; // the writer failed; its error is reported below
+        }
+    }
+    match spill {
+        None => {
+            let bytes = buf.freeze();
+            let mut digests = Digests::new(algorithm);
+            digests.update(&bytes);
+            let (md5, checksum) = digests.finish();
+            Ok(Stored {
+                data: StoredData::Inline(bytes),
+                size,
+                md5,
+                checksum,
+            })
+        }
+        Some((tx, writer)) => {
+            if !buf.is_empty() {
+                let _ = tx.send(buf.freeze()).await;
+            }
+            drop(tx);
+            let (writer, digests) = writer
+                .await
+                .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+                .map_err(StoreError::Io)?;
+            if writer.size() != size {
+                return Err(StoreError::Io(std::io::Error::other(
+                    "blob writer stopped early",
+                )));
+            }
+            let (md5, checksum) = digests.finish();
+            Ok(Stored {
+                data: StoredData::Pending(writer),
+                size,
+                md5,
+                checksum,
+            })
+        }
+    }
 }
 
 struct Feed<'a> {
     data: http_body_util::BodyDataStream<Body>,
     decoder: Option<Decoder>,
     pending: VecDeque<Bytes>,
-    digests: &'a mut Digests,
     trailers: &'a mut Vec<(String, String)>,
     failure: &'a mut Option<ServiceError>,
     done: bool,
 }
 
-/// The decoded body as a stream of chunks, hashing as it goes.
+/// The decoded body as a stream of chunks.
 fn feed<'a>(
     body: Body,
     chunked: bool,
-    digests: &'a mut Digests,
     trailers: &'a mut Vec<(String, String)>,
     failure: &'a mut Option<ServiceError>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + 'a {
@@ -195,7 +311,6 @@ fn feed<'a>(
         data: http_body_util::BodyDataStream::new(body),
         decoder: chunked.then(Decoder::new),
         pending: VecDeque::new(),
-        digests,
         trailers,
         failure,
         done: false,
@@ -203,7 +318,6 @@ fn feed<'a>(
     futures_util::stream::unfold(state, |mut st| async move {
         loop {
             if let Some(chunk) = st.pending.pop_front() {
-                st.digests.update(&chunk);
                 return Some((Ok(chunk), st));
             }
             if st.done {
@@ -245,11 +359,14 @@ fn feed<'a>(
     })
 }
 
-/// One open blob and the byte range of it to send.
-pub(crate) struct Piece {
-    pub(crate) file: Arc<std::fs::File>,
-    pub(crate) offset: u64,
-    pub(crate) len: u64,
+/// A run of bytes to send: part of an open blob, or inline bytes.
+pub(crate) enum Piece {
+    File {
+        file: Arc<std::fs::File>,
+        offset: u64,
+        len: u64,
+    },
+    Bytes(Bytes),
 }
 
 /// Opens the blobs of `segments` covering bytes `start..=end` of the object. Called while
@@ -269,12 +386,22 @@ pub(crate) fn open_range(
         if seg.size == 0 || seg_end <= start || seg_start > end {
             continue;
         }
+        let from = start.max(seg_start) - seg_start;
+        let to = end.min(seg_end - 1) - seg_start;
+        if let Some(bytes) = &seg.inline {
+            let (from, to) = (
+                usize::try_from(from).unwrap_or(usize::MAX),
+                usize::try_from(to).unwrap_or(usize::MAX),
+            );
+            pieces.push(Piece::Bytes(
+                bytes.slice(from.min(bytes.len())..(to + 1).min(bytes.len())),
+            ));
+            continue;
+        }
         let id = BlobId::parse(&seg.blob)
             .ok_or_else(|| error::internal(format!("bad blob id {}", seg.blob)))?;
         let file = std::fs::File::open(blobs.path(&id)).map_err(error::internal)?;
-        let from = start.max(seg_start) - seg_start;
-        let to = end.min(seg_end - 1) - seg_start;
-        pieces.push(Piece {
+        pieces.push(Piece::File {
             file: Arc::new(file),
             offset: from,
             len: to - from + 1,
@@ -296,15 +423,24 @@ fn read_stream(
             if failed {
                 return None;
             }
-            let piece = pieces.front_mut()?;
-            let n = piece.len.min(READ_CHUNK);
-            let file = Arc::clone(&piece.file);
-            let offset = piece.offset;
-            piece.offset += n;
-            piece.len -= n;
-            if piece.len == 0 {
-                pieces.pop_front();
-            }
+            let (file, offset, n) = match pieces.front_mut()? {
+                Piece::Bytes(_) => {
+                    let Some(Piece::Bytes(bytes)) = pieces.pop_front() else {
+                        return None;
+                    };
+                    return Some((Ok(bytes), (pieces, false)));
+                }
+                Piece::File { file, offset, len } => {
+                    let n = (*len).min(READ_CHUNK);
+                    let taken = (Arc::clone(file), *offset, n);
+                    *offset += n;
+                    *len -= n;
+                    if *len == 0 {
+                        pieces.pop_front();
+                    }
+                    taken
+                }
+            };
             let read = tokio::task::spawn_blocking(move || {
                 let mut buf = vec![0u8; usize::try_from(n).unwrap_or(usize::MAX)];
                 file.read_exact_at(&mut buf, offset)
@@ -318,31 +454,26 @@ fn read_stream(
     )
 }
 
-/// A response body streaming `pieces` in order.
+/// A response body streaming `pieces` in order (one frame when the bytes are inline).
 pub(crate) fn send(pieces: Vec<Piece>) -> Body {
+    if let [Piece::Bytes(bytes)] = pieces.as_slice() {
+        return Body::from(bytes.clone());
+    }
     Body::from_stream(read_stream(pieces))
 }
 
-/// Copies `pieces` into a new blob (CopyObject, UploadPartCopy), computing its MD5 and
-/// `algorithm`'s checksum on the way.
+/// Copies `pieces` into a new object body (CopyObject, UploadPartCopy), computing its MD5
+/// and `algorithm`'s checksum on the way.
 pub(crate) async fn copy(
     blobs: &BlobStore,
     pieces: Vec<Piece>,
     algorithm: Option<&'static str>,
 ) -> Result<Received, ServiceError> {
-    let mut digests = Digests::new(algorithm);
-    let stream = read_stream(pieces).map(|chunk| {
-        if let Ok(bytes) = &chunk {
-            digests.update(bytes);
-        }
-        chunk
-    });
-    let (blob, size) = blobs.put(stream, None).await.map_err(error::internal)?;
-    let (md5, checksum) = digests.finish();
-    Ok(Received {
-        blob,
-        size,
-        md5,
-        checksum,
-    })
+    let stored = store(blobs, read_stream(pieces), algorithm, u64::MAX)
+        .await
+        .map_err(|e| match e {
+            StoreError::TooLarge => error::internal("copy exceeded u64"),
+            StoreError::Stream(e) | StoreError::Io(e) => error::internal(e),
+        })?;
+    stored.finish().await
 }

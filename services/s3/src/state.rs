@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// All buckets. The bucket namespace is global across accounts and regions, as in S3.
@@ -113,10 +114,17 @@ impl Version {
     }
 }
 
-/// A run of an object's bytes stored as one blob.
+/// A run of an object's bytes: one blob, or inline bytes for small ones.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Segment {
+    /// The blob id; empty when the bytes are inline.
     pub(crate) blob: String,
+    #[serde(
+        default,
+        with = "inline_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) inline: Option<Bytes>,
     pub(crate) size: u64,
     /// The part's own checksum (multipart), for `partNumber` reads and GetObjectAttributes.
     #[serde(default)]
@@ -201,7 +209,36 @@ pub(crate) struct Part {
     pub(crate) etag: String,
     pub(crate) size: u64,
     pub(crate) blob: String,
+    #[serde(
+        default,
+        with = "inline_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) inline: Option<Bytes>,
     pub(crate) last_modified: i64,
     #[serde(default)]
     pub(crate) checksum: Option<String>,
+}
+
+/// Inline bytes in records, as base64 text.
+mod inline_bytes {
+    use bytes::Bytes;
+    use ruststack_protocol::encoding::{base64_decode, base64_encode};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(value: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => s.serialize_str(&base64_encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => base64_decode(&text)
+                .map(|b| Some(Bytes::from(b)))
+                .ok_or_else(|| serde::de::Error::custom("inline bytes are not base64")),
+            None => Ok(None),
+        }
+    }
 }

@@ -108,6 +108,13 @@ def test_ranges(s3):
     assert err["Error"]["Code"] == "InvalidRange"
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 416
     assert err["Error"]["ActualObjectSize"] == "10"
+    # The same on an object stored as a file (over 16 KiB), across a read-chunk boundary.
+    big = bytes(range(256)) * 8192
+    s3.put_object(Bucket=b, Key="big", Body=big)
+    assert s3.get_object(Bucket=b, Key="big", Range="bytes=3-9")["Body"].read() == big[3:10]
+    assert s3.get_object(Bucket=b, Key="big", Range="bytes=1048570-1048580")["Body"].read() == big[1048570:1048581]
+    assert s3.get_object(Bucket=b, Key="big", Range="bytes=-100")["Body"].read() == big[-100:]
+    assert s3.get_object(Bucket=b, Key="big")["Body"].read() == big
     # A malformed or multi-range header is ignored, as S3 does.
     whole = s3.get_object(Bucket=b, Key="r", Range="bytes=1-2,4-5")
     assert whole["ResponseMetadata"]["HTTPStatusCode"] == 200 and whole["Body"].read() == b"0123456789"

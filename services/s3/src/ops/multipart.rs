@@ -189,8 +189,7 @@ pub(crate) async fn upload_part(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
     if let (Some(want), Some((got, _))) = (algorithm.as_deref(), &received.checksum)
         && want != *got
     {
-        s3.discard_blobs(vec![received.blob.as_str().to_owned()])
-            .await;
+        s3.discard_blobs(vec![received.blob.clone()]).await;
         return Err(error::invalid_request(format!(
             "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
             want.to_ascii_lowercase(),
@@ -201,7 +200,8 @@ pub(crate) async fn upload_part(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
     let part = Part {
         etag: etag.clone(),
         size: received.size,
-        blob: received.blob.as_str().to_owned(),
+        blob: received.blob.clone(),
+        inline: received.inline.clone(),
         last_modified: req.now(),
         checksum: received.checksum.as_ref().map(|(_, v)| v.clone()),
     };
@@ -248,7 +248,8 @@ pub(crate) async fn upload_part_copy(s3: &S3, req: Req<'_>) -> Result<Reply, Ser
     let part = Part {
         etag: etag.clone(),
         size: received.size,
-        blob: received.blob.as_str().to_owned(),
+        blob: received.blob.clone(),
+        inline: received.inline.clone(),
         last_modified: now,
         checksum: received.checksum.as_ref().map(|(_, v)| v.clone()),
     };
@@ -451,6 +452,7 @@ fn assemble(
         .iter()
         .map(|(_, p)| Segment {
             blob: p.blob.clone(),
+            inline: p.inline.clone(),
             size: p.size,
             checksum: p.checksum.clone(),
             etag: Some(p.etag.clone()),

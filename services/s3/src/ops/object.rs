@@ -41,7 +41,8 @@ impl NewVersion {
             size: received.size,
             etag: format!("\"{}\"", checksum::hex(&received.md5)),
             segments: vec![Segment {
-                blob: received.blob.as_str().to_owned(),
+                blob: received.blob.clone(),
+                inline: received.inline.clone(),
                 size: received.size,
                 checksum: None,
                 etag: None,
@@ -122,13 +123,15 @@ pub(crate) fn notify(s3: &S3, req: &Req<'_>, bucket: &Bucket, name: &str, versio
         return;
     };
     let time = iso8601_millis(req.now());
+    let created = name.starts_with("ObjectCreated");
     let principal = format!("AWS:{}", req.ctx.account_id);
     let occurrence = events::Occurrence {
         name,
         bucket: &bucket.meta.name,
         key: &version.key,
-        size: (!version.delete_marker).then_some(version.size),
-        etag: (!version.delete_marker).then_some(version.etag.as_str()),
+        // Only creation events describe the object's bytes, as S3's do.
+        size: created.then_some(version.size),
+        etag: created.then_some(version.etag.as_str()),
         version_id: bucket.versioned().then_some(version.version_id.as_str()),
         sequencer: version.seq,
         region: &bucket.meta.region,
@@ -164,7 +167,7 @@ pub(crate) async fn put(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
         Some(DEFAULT_CHECKSUM),
     )
     .await?;
-    let blob = received.blob.as_str().to_owned();
+    let blob = received.blob.clone();
     let mut new = NewVersion::from_received(&received, req.key.clone(), req.now());
     new.meta = meta;
     new.tags = tags;
@@ -713,7 +716,7 @@ pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
             .or(Some(DEFAULT_CHECKSUM)),
     };
     let received = body::copy(s3.blobs(), pieces, algorithm).await?;
-    let blob = received.blob.as_str().to_owned();
+    let blob = received.blob.clone();
     let mut new = NewVersion::from_received(&received, req.key.clone(), req.now());
     new.meta = if replace {
         new_meta

@@ -306,8 +306,7 @@ pub(crate) async fn post_object(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
     if let Some((min, max)) = length_range
         && !(min..=max).contains(&received.size)
     {
-        s3.discard_blobs(vec![received.blob.as_str().to_owned()])
-            .await;
+        s3.discard_blobs(vec![received.blob.clone()]).await;
         let (code, message) = if received.size < min {
             (
                 "EntityTooSmall",
@@ -330,7 +329,7 @@ pub(crate) async fn post_object(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
                 if received.size < min { min } else { max }.to_string(),
             ));
     }
-    let blob = received.blob.as_str().to_owned();
+    let blob = received.blob.clone();
     let mut new = NewVersion::from_received(&received, key.clone(), req.now());
     new.meta = meta;
     new.tags = tags;
