@@ -207,6 +207,9 @@ impl Stored {
     }
 }
 
+/// The blocking thread writing and hashing a large body.
+type WriterTask = tokio::task::JoinHandle<std::io::Result<(BlobWriter, Digests)>>;
+
 /// Takes a stream of bytes in: kept in memory up to [`INLINE_MAX`], otherwise written to
 /// a blob by a blocking thread that also hashes, so receiving and hashing overlap.
 async fn store<S>(
@@ -221,10 +224,7 @@ where
     let mut stream = std::pin::pin!(stream);
     let mut buf = BytesMut::new();
     let mut size = 0u64;
-    let mut spill: Option<(
-        tokio::sync::mpsc::Sender<Bytes>,
-        tokio::task::JoinHandle<std::io::Result<(BlobWriter, Digests)>>,
-    )> = None;
+    let mut spill: Option<(tokio::sync::mpsc::Sender<Bytes>, WriterTask)> = None;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(StoreError::Stream)?;
         size += chunk.len() as u64;
