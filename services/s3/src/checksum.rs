@@ -3,8 +3,11 @@
 use md5::Digest as _;
 use ruststack_protocol::encoding::{base64_decode, base64_encode};
 
-static CRC32C: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
-static CRC64NVME: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_NVME);
+// Slice-by-16 tables: several times faster than the crate's default byte-wise table, and
+// CRC64NVME is computed for every object that arrives without a checksum.
+type Fast = crc::Table<16>;
+static CRC32C: crc::Crc<u32, Fast> = crc::Crc::<u32, Fast>::new(&crc::CRC_32_ISCSI);
+static CRC64NVME: crc::Crc<u64, Fast> = crc::Crc::<u64, Fast>::new(&crc::CRC_64_NVME);
 
 /// The checksum algorithms S3 supports, by their wire names.
 pub(crate) const ALGORITHMS: [&str; 5] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
@@ -24,8 +27,8 @@ pub(crate) fn algorithm(name: &str) -> Option<&'static str> {
 /// A running checksum.
 pub(crate) enum Hasher {
     Crc32(crc32fast::Hasher),
-    Crc32c(crc::Digest<'static, u32>),
-    Crc64(crc::Digest<'static, u64>),
+    Crc32c(crc::Digest<'static, u32, Fast>),
+    Crc64(crc::Digest<'static, u64, Fast>),
     Sha1(sha1::Sha1),
     Sha256(sha2::Sha256),
 }

@@ -85,6 +85,12 @@ pub(crate) fn new_version_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// The record id of a version: its sequence number in the bucket, unique among the
+/// bucket's live records (a number is reused only after its record is gone).
+pub(crate) fn record_id(seq: u64) -> String {
+    format!("{seq:016x}")
+}
+
 /// Whether `id` could be a version id this server issued (else `InvalidArgument`).
 pub(crate) fn is_version_id(id: &str) -> bool {
     id == "null" || (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))

@@ -68,7 +68,7 @@ impl NewVersion {
         bucket: &mut Bucket,
     ) -> Result<(Arc<Version>, Vec<String>), ServiceError> {
         let version = Arc::new(Version {
-            uid: uuid::Uuid::new_v4().simple().to_string(),
+            uid: super::record_id(bucket.meta.next_seq),
             key: self.key,
             seq: bucket.meta.next_seq,
             version_id: super::next_version_id(bucket),
@@ -206,7 +206,7 @@ pub(crate) async fn write_version(
         })
         .await?;
     s3.discard_blobs(discard).await;
-    {
+    if s3.has_event_sink() {
         let state = s3.read();
         if let Some(bucket) = state.buckets.get(&req.bucket) {
             notify(s3, req, bucket, event, &version);
@@ -429,7 +429,7 @@ fn delete_one(
         // Enabled: a new delete marker; Suspended: a `null` delete marker replacing the
         // `null` version.
         let marker = Arc::new(Version {
-            uid: uuid::Uuid::new_v4().simple().to_string(),
+            uid: super::record_id(bucket.meta.next_seq),
             key: key.to_owned(),
             seq: bucket.meta.next_seq,
             version_id: super::next_version_id(bucket),
