@@ -212,10 +212,9 @@ impl Decoder {
 mod tests {
     use super::*;
 
-    fn decode_in_pieces(
-        raw: &[u8],
-        piece: usize,
-    ) -> Result<(Vec<u8>, Vec<(String, String)>), ChunkedError> {
+    type Decoded = (Vec<u8>, Vec<(String, String)>);
+
+    fn decode_in_pieces(raw: &[u8], piece: usize) -> Result<Decoded, ChunkedError> {
         let mut decoder = Decoder::new();
         let mut out = Vec::new();
         for part in raw.chunks(piece.max(1)) {

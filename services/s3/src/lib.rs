@@ -9,7 +9,7 @@
 //! - `persist` — records for the storage layer and rebuilding the model at boot.
 //! - `body` — streaming bodies into blobs (aws-chunked, MD5, checksums) and out of them.
 //! - `checksum`, `config` (configuration subresources, tags, CORS rules), `xml` (typed
-//!   documents), `events` (bucket notifications).
+//!   documents), `events` (bucket notifications), [`parse`] (every input parser, for fuzzing).
 //!
 //! # Invariants
 //! - Object bytes live only in blobs; a blob is written completely before any record
@@ -25,6 +25,7 @@ mod config;
 mod error;
 pub mod events;
 mod ops;
+pub mod parse;
 mod persist;
 mod state;
 mod xml;

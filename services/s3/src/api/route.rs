@@ -211,67 +211,73 @@ pub(crate) fn split_path(
 mod tests {
     use super::*;
 
-    fn op(method: Method, bucket: bool, key: bool, query: &str, copy: bool) -> Result<Op, NoRoute> {
+    fn op(
+        method: &Method,
+        bucket: bool,
+        key: bool,
+        query: &str,
+        copy: bool,
+    ) -> Result<Op, NoRoute> {
         let query = ruststack_protocol::rest::query_map(Some(query));
         let mut headers = HeaderMap::new();
         if copy {
             headers.insert("x-amz-copy-source", http::HeaderValue::from_static("b/k"));
         }
-        resolve(&method, bucket, key, &query, &headers)
+        resolve(method, bucket, key, &query, &headers)
     }
 
     #[test]
     fn resolves_operations() {
         use Method as M;
-        assert_eq!(op(M::GET, false, false, "", false), Ok(Op::ListBuckets));
-        assert!(op(M::PUT, false, false, "", false).is_err());
-        assert_eq!(op(M::PUT, true, false, "", false), Ok(Op::CreateBucket));
+        assert_eq!(op(&M::GET, false, false, "", false), Ok(Op::ListBuckets));
+        assert!(op(&M::PUT, false, false, "", false).is_err());
+        assert_eq!(op(&M::PUT, true, false, "", false), Ok(Op::CreateBucket));
         assert_eq!(
-            op(M::GET, true, false, "list-type=2&prefix=a", false),
+            op(&M::GET, true, false, "list-type=2&prefix=a", false),
             Ok(Op::ListObjectsV2)
         );
         assert_eq!(
-            op(M::GET, true, false, "prefix=a", false),
+            op(&M::GET, true, false, "prefix=a", false),
             Ok(Op::ListObjects)
         );
         assert_eq!(
-            op(M::GET, true, false, "versions", false),
+            op(&M::GET, true, false, "versions", false),
             Ok(Op::ListObjectVersions)
         );
         assert_eq!(
-            op(M::PUT, true, false, "versioning", false),
+            op(&M::PUT, true, false, "versioning", false),
             Ok(Op::PutConfig(ConfigKind::Versioning))
         );
         assert_eq!(
-            op(M::DELETE, true, false, "cors", false),
+            op(&M::DELETE, true, false, "cors", false),
             Ok(Op::DeleteConfig(ConfigKind::Cors))
         );
-        assert!(op(M::DELETE, true, false, "versioning", false).is_err());
+        assert!(op(&M::DELETE, true, false, "versioning", false).is_err());
         assert_eq!(
-            op(M::POST, true, false, "delete", false),
+            op(&M::POST, true, false, "delete", false),
             Ok(Op::DeleteObjects)
         );
-        assert_eq!(op(M::POST, true, false, "", false), Ok(Op::PostObject));
-        assert_eq!(op(M::PUT, true, true, "", true), Ok(Op::CopyObject));
+        assert_eq!(op(&M::POST, true, false, "", false), Ok(Op::PostObject));
+        assert_eq!(op(&M::PUT, true, true, "", true), Ok(Op::CopyObject));
         assert_eq!(
-            op(M::PUT, true, true, "partNumber=1&uploadId=x", true),
+            op(&M::PUT, true, true, "partNumber=1&uploadId=x", true),
             Ok(Op::UploadPartCopy)
         );
         assert_eq!(
-            op(M::PUT, true, true, "partNumber=1&uploadId=x", false),
+            op(&M::PUT, true, true, "partNumber=1&uploadId=x", false),
             Ok(Op::UploadPart)
         );
         assert_eq!(
-            op(M::POST, true, true, "uploads", false),
+            op(&M::POST, true, true, "uploads", false),
             Ok(Op::CreateMultipartUpload)
         );
         assert_eq!(
-            op(M::DELETE, true, true, "uploadId=x", false),
+            op(&M::DELETE, true, true, "uploadId=x", false),
             Ok(Op::AbortMultipartUpload)
         );
-        assert_eq!(op(M::OPTIONS, true, true, "", false), Ok(Op::Preflight));
+        assert_eq!(op(&M::OPTIONS, true, true, "", false), Ok(Op::Preflight));
         assert_eq!(
-            op(M::PATCH, true, true, "", false),
+            op(&M::PATCH, true, true, "", false),
             Err(NoRoute { resource: "OBJECT" })
         );
     }

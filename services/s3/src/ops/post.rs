@@ -21,7 +21,7 @@ fn policy_denied(reason: impl Into<String>) -> ServiceError {
 }
 
 /// The form fields, names lower-cased (S3 treats them case-insensitively).
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
     fields
@@ -31,7 +31,7 @@ fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
 }
 
 /// Checks a POST policy document (base64 JSON): its expiration and every condition.
-fn check_policy(
+pub(crate) fn check_policy(
     policy_b64: &str,
     fields: &Fields,
     bucket: &str,
