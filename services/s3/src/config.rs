@@ -292,6 +292,39 @@ pub(crate) fn check_acl(configs: &BTreeMap<String, String>, acl: &str) -> Result
     Ok(())
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct ObjectLockConfiguration {
+    #[serde(rename = "Rule", default)]
+    rule: Option<LockRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LockRule {
+    #[serde(rename = "DefaultRetention", default)]
+    retention: Option<DefaultRetention>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DefaultRetention {
+    #[serde(rename = "Mode", default)]
+    mode: String,
+    #[serde(rename = "Days", default)]
+    days: Option<i64>,
+    #[serde(rename = "Years", default)]
+    years: Option<i64>,
+}
+
+/// The default retention of a bucket's Object Lock configuration: the mode and how long
+/// new versions are retained, in milliseconds.
+pub(crate) fn default_retention(configs: &BTreeMap<String, String>) -> Option<(String, i64)> {
+    let doc = configs.get(ConfigKind::ObjectLock.marker())?;
+    let config: ObjectLockConfiguration =
+        ruststack_protocol::rest_xml::from_document(doc.as_bytes())?;
+    let r = config.rule?.retention?;
+    let days = r.days.or(r.years.map(|y| y * 365))?;
+    Some((r.mode, days.saturating_mul(86_400_000)))
+}
+
 /// Whether a bucket policy lets everyone in: an `Allow` statement for principal `*`
 /// without conditions.
 pub(crate) fn policy_is_public(policy: &str) -> bool {

@@ -173,3 +173,38 @@ def test_list_object_versions_paging(s3):
     assert {v["Key"] for v in out["Versions"]} == {"b"}
     out = s3.delete_objects(Bucket=b, Delete={"Objects": [{"Key": "a"}]})
     assert out["Deleted"][0]["DeleteMarker"] is True and out["Deleted"][0]["DeleteMarkerVersionId"]
+
+
+def test_object_lock_protects_versions(s3):
+    from datetime import datetime, timedelta, timezone
+    b = f"lock-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=b, ObjectLockEnabledForBucket=True)
+    until = datetime.now(timezone.utc) + timedelta(days=1)
+    v = s3.put_object(Bucket=b, Key="gov", Body=b"x", ObjectLockMode="GOVERNANCE",
+                      ObjectLockRetainUntilDate=until)["VersionId"]
+    head = s3.head_object(Bucket=b, Key="gov")
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+    assert s3.get_object_retention(Bucket=b, Key="gov")["Retention"]["Mode"] == "GOVERNANCE"
+    err = error_of(lambda: s3.delete_object(Bucket=b, Key="gov", VersionId=v))
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
+    # A delete without a version id only adds a delete marker: allowed.
+    assert s3.delete_object(Bucket=b, Key="gov")["DeleteMarker"] is True
+    s3.delete_object(Bucket=b, Key="gov", VersionId=v, BypassGovernanceRetention=True)
+    held = s3.put_object(Bucket=b, Key="held", Body=b"x", ObjectLockLegalHoldStatus="ON")["VersionId"]
+    assert s3.get_object_legal_hold(Bucket=b, Key="held")["LegalHold"]["Status"] == "ON"
+    err = error_of(lambda: s3.delete_object(Bucket=b, Key="held", VersionId=held, BypassGovernanceRetention=True))
+    assert err["Error"]["Code"] == "AccessDenied"
+    s3.put_object_legal_hold(Bucket=b, Key="held", LegalHold={"Status": "OFF"})
+    s3.delete_object(Bucket=b, Key="held", VersionId=held)
+    # A default retention applies to new versions.
+    s3.put_object_lock_configuration(Bucket=b, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
+    v = s3.put_object(Bucket=b, Key="dflt", Body=b"x")["VersionId"]
+    assert s3.head_object(Bucket=b, Key="dflt")["ObjectLockMode"] == "COMPLIANCE"
+    err = error_of(lambda: s3.delete_object(Bucket=b, Key="dflt", VersionId=v, BypassGovernanceRetention=True))
+    assert err["Error"]["Code"] == "AccessDenied"
+    # Buckets without Object Lock refuse lock settings on objects.
+    plain = new_bucket(s3)
+    s3.put_object(Bucket=plain, Key="k", Body=b"x")
+    err = error_of(lambda: s3.get_object_retention(Bucket=plain, Key="k"))
+    assert err["Error"]["Code"] == "InvalidRequest"

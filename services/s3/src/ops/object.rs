@@ -201,6 +201,14 @@ pub(crate) async fn write_version(
             if let Some(acl) = &new.acl {
                 config::check_acl(&bucket.meta.configs, acl)?;
             }
+            let mut new = new;
+            if bucket.meta.object_lock
+                && new.meta.lock_mode.is_none()
+                && let Some((mode, millis)) = config::default_retention(&bucket.meta.configs)
+            {
+                new.meta.lock_mode = Some(mode);
+                new.meta.lock_retain_until = Some(iso8601_millis(new.last_modified + millis));
+            }
             let (version, discard) = new.commit(s3, bucket)?;
             Ok((version, discard, bucket.versioned()))
         })
@@ -381,14 +389,58 @@ pub(crate) struct Deletion {
 
 /// Deletes `key` (a version of it with `version_id`) in a locked bucket, committing the
 /// records.
+/// Who deletes, when, and whether governance retention may be bypassed.
+struct Deleter {
+    now: i64,
+    owner: String,
+    bypass_governance: bool,
+}
+
+impl Deleter {
+    fn of(req: &Req<'_>) -> Self {
+        Self {
+            now: req.now(),
+            owner: req.ctx.account_id.clone(),
+            bypass_governance: req
+                .header("x-amz-bypass-governance-retention")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        }
+    }
+}
+
+/// Object Lock: a version under legal hold, or retained (compliance, or governance without
+/// the bypass header) until a future date, cannot be deleted.
+fn check_lock(version: &Version, who: &Deleter) -> Result<(), ServiceError> {
+    let meta = &version.meta;
+    let held = meta.legal_hold.as_deref() == Some("ON");
+    let retained = meta
+        .lock_retain_until
+        .as_deref()
+        .and_then(ruststack_protocol::rest::parse_http_date)
+        .is_some_and(|until| until > who.now)
+        && match meta.lock_mode.as_deref() {
+            Some("COMPLIANCE") => true,
+            Some("GOVERNANCE") => !who.bypass_governance,
+            _ => false,
+        };
+    if held || retained {
+        return Err(ServiceError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Access Denied because object protected by object lock.",
+        ));
+    }
+    Ok(())
+}
+
 fn delete_one(
     s3: &S3,
     bucket: &mut Bucket,
     key: &str,
     version_id: Option<&str>,
-    now: i64,
-    owner: &str,
+    who: &Deleter,
 ) -> Result<Deletion, ServiceError> {
+    let (now, owner) = (who.now, who.owner.as_str());
     let name = bucket.meta.name.clone();
     let mut batch = Batch::new();
     if let Some(id) = version_id {
@@ -412,6 +464,7 @@ fn delete_one(
             });
         };
         let removed = Arc::clone(&versions[pos]);
+        check_lock(&removed, who)?;
         persist::delete_version(&mut batch, &name, &removed);
         s3.commit(batch)?;
         versions.remove(pos);
@@ -500,13 +553,12 @@ pub(crate) async fn delete(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError>
     let name = req.bucket.clone();
     let key = req.key.clone();
     let version_id = req.q("versionId").map(str::to_owned);
-    let now = req.now();
-    let owner = req.ctx.account_id.clone();
+    let who = Deleter::of(&req);
     let deletion = s3
         .write(move |s3| {
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &name)?;
-            delete_one(s3, bucket, &key, version_id.as_deref(), now, &owner)
+            delete_one(s3, bucket, &key, version_id.as_deref(), &who)
         })
         .await?;
     finish_deletion(s3, &req, &deletion).await;
@@ -540,8 +592,7 @@ pub(crate) async fn delete_objects(s3: &S3, req: Req<'_>) -> Result<Reply, Servi
         .as_deref()
         .is_some_and(|q| q.eq_ignore_ascii_case("true"));
     let name = req.bucket.clone();
-    let now = req.now();
-    let owner = req.ctx.account_id.clone();
+    let who = Deleter::of(&req);
     let objects = doc.objects;
     let results = s3
         .write(move |s3| {
@@ -550,7 +601,7 @@ pub(crate) async fn delete_objects(s3: &S3, req: Req<'_>) -> Result<Reply, Servi
             Ok(objects
                 .into_iter()
                 .map(|o| {
-                    let r = delete_one(s3, bucket, &o.key, o.version_id.as_deref(), now, &owner);
+                    let r = delete_one(s3, bucket, &o.key, o.version_id.as_deref(), &who);
                     (o, r)
                 })
                 .collect::<Vec<_>>())
