@@ -43,7 +43,7 @@ pub(crate) fn requested_algorithm(
     headers: &HeaderMap,
 ) -> Result<Option<&'static str>, ServiceError> {
     for algorithm in checksum::ALGORITHMS {
-        if headers.contains_key(checksum::header_name(algorithm).as_str()) {
+        if headers.contains_key(checksum::header_name(algorithm)) {
             return Ok(Some(algorithm));
         }
     }
@@ -98,7 +98,7 @@ pub(crate) async fn receive(
         None => None,
     };
     let sent_checksum = match requested {
-        Some(alg) => match header(headers, &checksum::header_name(alg)) {
+        Some(alg) => match header(headers, checksum::header_name(alg)) {
             Some(value) if !checksum::is_valid_value(alg, value.trim()) => {
                 return Err(error::invalid_request(format!(
                     "Value for x-amz-checksum-{} header is invalid.",

@@ -13,8 +13,14 @@ static CRC64NVME: crc::Crc<u64, Fast> = crc::Crc::<u64, Fast>::new(&crc::CRC_64_
 pub(crate) const ALGORITHMS: [&str; 5] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
 
 /// `x-amz-checksum-<lower-case algorithm>`.
-pub(crate) fn header_name(algorithm: &str) -> String {
-    format!("x-amz-checksum-{}", algorithm.to_ascii_lowercase())
+pub(crate) fn header_name(algorithm: &str) -> &'static str {
+    match algorithm {
+        "CRC32" => "x-amz-checksum-crc32",
+        "CRC32C" => "x-amz-checksum-crc32c",
+        "CRC64NVME" => "x-amz-checksum-crc64nvme",
+        "SHA1" => "x-amz-checksum-sha1",
+        _ => "x-amz-checksum-sha256",
+    }
 }
 
 /// Normalises an algorithm name (`crc32` → `CRC32`); `None` when unknown.

@@ -295,7 +295,7 @@ pub(crate) fn object_headers(mut reply: Reply, v: &Version, versioned: bool) -> 
 pub(crate) fn checksum_headers(reply: Reply, checksum: Option<&crate::state::Checksum>) -> Reply {
     match checksum {
         Some(c) => reply
-            .header(&checksum::header_name(&c.algorithm), &c.value)
+            .header(checksum::header_name(&c.algorithm), &c.value)
             .header("x-amz-checksum-type", &c.kind),
         None => reply,
     }
@@ -372,15 +372,31 @@ pub(crate) fn check_conditions(
     Ok(Condition::Proceed)
 }
 
+/// The conditional-write headers of a request, taken out so a write can check them under
+/// the lock.
+#[derive(Debug, Default)]
+pub(crate) struct WriteConditions {
+    if_none_match: Option<String>,
+    if_match: Option<String>,
+}
+
+impl WriteConditions {
+    pub(crate) fn of(req: &Req<'_>) -> Self {
+        Self {
+            if_none_match: req.header("if-none-match").map(str::to_owned),
+            if_match: req.header("if-match").map(str::to_owned),
+        }
+    }
+}
+
 /// `If-None-Match: *` and `If-Match: <etag>` on writes (conditional writes).
 pub(crate) fn check_write_conditions(
-    headers: &http::HeaderMap,
+    conditions: &WriteConditions,
     bucket: &Bucket,
     key: &str,
 ) -> Result<(), ServiceError> {
     let current = bucket.current(key);
-    let header = |name| ruststack_protocol::rest::header(headers, name);
-    if let Some(value) = header("if-none-match") {
+    if let Some(value) = &conditions.if_none_match {
         if value.trim() != "*" {
             return Err(error::not_implemented("If-None-Match"));
         }
@@ -388,7 +404,7 @@ pub(crate) fn check_write_conditions(
             return Err(error::precondition_failed("If-None-Match"));
         }
     }
-    if let Some(list) = header("if-match") {
+    if let Some(list) = &conditions.if_match {
         let Some(current) = current else {
             return Err(error::no_such_key(key));
         };

@@ -211,7 +211,7 @@ pub(crate) async fn upload_part(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
     if let Some((alg, value)) = &received.checksum
         && (algorithm.is_some() || body::requested_algorithm(&req.headers)?.is_some())
     {
-        reply.set(&checksum::header_name(alg), value);
+        reply.set(checksum::header_name(alg), value);
     }
     Ok(reply.header("x-amz-server-side-encryption", "AES256"))
 }
@@ -293,7 +293,7 @@ pub(crate) async fn complete(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceErro
     };
     let upload_for_write = upload_id.clone();
     let bucket_name = name.clone();
-    let if_headers = req.headers.clone();
+    let conditions = super::WriteConditions::of(&req);
     let (version, versioned, unused_blobs) = s3
         .write(move |s3| {
             let mut state = s3.write_lock();
@@ -301,7 +301,7 @@ pub(crate) async fn complete(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceErro
             if !bucket.uploads.contains_key(&upload_for_write) {
                 return Err(error::no_such_upload(&upload_for_write));
             }
-            super::check_write_conditions(&if_headers, bucket, &new.key)?;
+            super::check_write_conditions(&conditions, bucket, &new.key)?;
             let mut batch = Batch::new();
             persist::delete_upload(&mut batch, &bucket_name, &upload_for_write);
             s3.commit(batch)?;

@@ -192,12 +192,12 @@ pub(crate) async fn write_version(
     event: &str,
 ) -> Result<(Arc<Version>, bool), ServiceError> {
     let bucket_name = req.bucket.clone();
-    let headers = req.headers.clone();
+    let conditions = super::WriteConditions::of(req);
     let (version, discard, versioned) = s3
         .write(move |s3| {
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &bucket_name)?;
-            check_write_conditions(&headers, bucket, &new.key)?;
+            check_write_conditions(&conditions, bucket, &new.key)?;
             if let Some(acl) = &new.acl {
                 config::check_acl(&bucket.meta.configs, acl)?;
             }
