@@ -423,3 +423,49 @@ def test_keys_are_never_paths(s3, server, tmp_path):
         assert s3.get_object(Bucket=b, Key=key)["Body"].read() == key.encode() * 10_000
     listed = {o["Key"] for o in s3.list_objects_v2(Bucket=b)["Contents"]}
     assert listed == {"../../escape", "/etc/passwd", "..", "a/../../b", "./."}
+
+
+def test_presigned_urls_with_requests(client):
+    """Presigned SigV4 URLs used by a plain HTTP client, as a browser or curl would."""
+    import requests
+    from botocore.config import Config
+    s3 = client("s3", config=Config(signature_version="s3v4"))
+    b = new_bucket(s3)
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": b, "Key": "via requests.txt"}, ExpiresIn=60)
+    resp = requests.put(put_url, data=b"uploaded with requests", timeout=10)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["ETag"] == '"%s"' % hashlib.md5(b"uploaded with requests").hexdigest()
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "via requests.txt"}, ExpiresIn=60)
+    resp = requests.get(get_url, timeout=10)
+    assert resp.status_code == 200 and resp.content == b"uploaded with requests"
+    resp = requests.get(get_url, headers={"Range": "bytes=0-7"}, timeout=10)
+    assert resp.status_code == 206 and resp.content == b"uploaded"
+    missing = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "nope"}, ExpiresIn=60)
+    resp = requests.get(missing, timeout=10)
+    assert resp.status_code == 404 and "<Code>NoSuchKey</Code>" in resp.text
+    assert resp.headers["x-amz-request-id"]
+
+
+def _crc(data: bytes, poly: int, width: int) -> bytes:
+    """A bitwise reflected CRC with all-ones init and xor-out (CRC32C, CRC64NVME)."""
+    mask = (1 << width) - 1
+    crc = mask
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
+    return (crc ^ mask).to_bytes(width // 8, "big")
+
+
+@pytest.mark.parametrize("algorithm,poly,width", [("CRC32C", 0x82F63B78, 32), ("CRC64NVME", 0x9A6C9329AC4BC9B5, 64)])
+def test_crc32c_and_crc64nvme_checksums(s3, algorithm, poly, width):
+    b = new_bucket(s3)
+    body = b"the quick brown fox"
+    value = base64.b64encode(_crc(body, poly, width)).decode()
+    put = s3.put_object(Bucket=b, Key="k", Body=body, **{f"Checksum{algorithm}": value})
+    assert put[f"Checksum{algorithm}"] == value
+    head = s3.head_object(Bucket=b, Key="k", ChecksumMode="ENABLED")
+    assert head[f"Checksum{algorithm}"] == value
+    wrong = base64.b64encode(_crc(b"other", poly, width)).decode()
+    err = error_of(lambda: s3.put_object(Bucket=b, Key="k2", Body=body, **{f"Checksum{algorithm}": wrong}))
+    assert err["Error"]["Code"] == "BadDigest"
