@@ -15,10 +15,17 @@ pub struct RequestId {
 impl RequestId {
     /// A fresh id in the format of `protocol`.
     pub fn new(protocol: Protocol) -> Self {
-        let uuid = uuid::Uuid::new_v4();
+        let uuid = uuid::Builder::from_random_bytes(random_bytes()).into_uuid();
         let bytes = uuid.as_bytes();
         let id = match protocol {
-            Protocol::RestXml => bytes[..8].iter().map(|b| format!("{b:02X}")).collect(),
+            Protocol::RestXml => {
+                let mut id = String::with_capacity(16);
+                for b in &bytes[..8] {
+                    id.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+                    id.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+                }
+                id
+            }
             _ => uuid.hyphenated().to_string(),
         };
         // S3's extended request id is an opaque base64 string; derive it from the same UUID.
@@ -45,6 +52,32 @@ impl RequestId {
     pub fn host_id(&self) -> &str {
         &self.host_id
     }
+}
+
+/// 16 random bytes from a per-thread generator (SplitMix64) seeded once from the OS: ids
+/// must be unique, not secret, and a system call per request costs more than the rest of
+/// the id.
+fn random_bytes() -> [u8; 16] {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let seed = uuid::Uuid::new_v4().as_u64_pair();
+            seed.0 ^ seed.1.rotate_left(17)
+        });
+    }
+    let next = || {
+        STATE.with(|state| {
+            let mut z = state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+            state.set(z);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        })
+    };
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&next().to_le_bytes());
+    out[8..].copy_from_slice(&next().to_le_bytes());
+    out
 }
 
 impl fmt::Display for RequestId {
@@ -74,5 +107,13 @@ mod tests {
         let id = RequestId::new(Protocol::AwsJson1_0);
         assert!(uuid::Uuid::parse_str(id.as_str()).is_ok());
         assert_ne!(id, RequestId::new(Protocol::AwsJson1_0));
+    }
+
+    #[test]
+    fn ids_do_not_repeat() {
+        let ids: std::collections::HashSet<String> = (0..10_000)
+            .map(|_| RequestId::new(Protocol::RestXml).as_str().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 10_000);
     }
 }
