@@ -1,5 +1,6 @@
-//! DynamoDB expressions never panic or hang: the input is an expression, then (after a
-//! newline) an item in wire JSON; every expression kind is parsed and, when valid, run.
+//! DynamoDB expressions and PartiQL statements never panic or hang: the input is an
+//! expression, then (after a newline) an item in wire JSON; every expression kind is parsed
+//! and, when valid, run; the expression is also parsed as a PartiQL statement.
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -25,5 +26,11 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(u) = Update::parse(expression, Names(&names), Values(&values)) {
         let _ = u.apply(&mut item);
+    }
+    let params = [serde_json::json!({"S": "p"})];
+    if let Ok(ruststack_dynamodb::partiql::Statement::Select { filter: Some(f), .. }) =
+        ruststack_dynamodb::partiql::parse(expression, &params)
+    {
+        let _ = ruststack_dynamodb::partiql::Placeholders::default().cond(&f);
     }
 });

@@ -19,6 +19,7 @@ pub mod expr;
 mod keys;
 pub mod number;
 mod ops;
+pub mod partiql;
 mod persist;
 mod state;
 pub mod stream;

@@ -60,6 +60,18 @@ pub(crate) async fn dispatch(
         "BatchWriteItem" => write!(ops::batch::batch_write_item),
         "TransactWriteItems" => write!(ops::transact::transact_write_items),
         "TransactGetItems" => read!(ops::transact::transact_get_items),
+        "ExecuteStatement" => json::response(
+            ctx,
+            &ops::partiql::execute_statement(db, ctx, &caller, input).await?,
+        ),
+        "BatchExecuteStatement" => json::response(
+            ctx,
+            &ops::partiql::batch_execute_statement(db, ctx, &caller, input).await?,
+        ),
+        "ExecuteTransaction" => json::response(
+            ctx,
+            &ops::partiql::execute_transaction(db, ctx, &caller, input).await?,
+        ),
         "DescribeTimeToLive" => read!(ops::settings::describe_time_to_live),
         "UpdateTimeToLive" => write!(ops::settings::update_time_to_live),
         "TagResource" => write!(ops::settings::tag_resource),

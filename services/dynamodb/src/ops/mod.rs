@@ -8,6 +8,7 @@ pub(crate) mod batch;
 pub(crate) mod input;
 pub(crate) mod item;
 pub(crate) mod legacy;
+pub(crate) mod partiql;
 pub(crate) mod query;
 pub(crate) mod settings;
 pub(crate) mod table;
