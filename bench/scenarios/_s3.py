@@ -14,11 +14,3 @@ def request(base, method, path, body=None, headers=None):
 def connection(base):
     url = urllib.parse.urlparse(base)
     return http.client.HTTPConnection(url.hostname, url.port, timeout=600)
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0

@@ -7,14 +7,7 @@ import sys
 import time
 
 from _ddb import ddb, item, table
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from _proc import rss_mb
 
 
 base, body_path = sys.argv[1], sys.argv[2]

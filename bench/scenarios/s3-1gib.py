@@ -9,7 +9,8 @@ import tempfile
 import threading
 import time
 
-from _s3 import connection, request, rss_mb
+from _proc import rss_mb
+from _s3 import connection, request
 
 base = sys.argv[1]
 pid = os.environ.get("BENCH_SERVER_PID")

@@ -265,6 +265,24 @@ pub(crate) struct CopyResult {
     pub(crate) last_modified: String,
     #[serde(rename = "ETag")]
     pub(crate) etag: String,
+    #[serde(flatten)]
+    pub(crate) checksums: ChecksumValues,
+}
+
+impl CopyResult {
+    pub(crate) fn new(last_modified: String, etag: String, checksum: Option<(&str, &str)>) -> Self {
+        Self {
+            xmlns: NS,
+            last_modified,
+            etag,
+            checksums: ChecksumValues::of(checksum),
+        }
+    }
+}
+
+/// The `Checksum<ALGORITHM>` members several results carry; at most one is set.
+#[derive(Serialize, Default)]
+pub(crate) struct ChecksumValues {
     #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
     pub(crate) crc32: Option<String>,
     #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
@@ -277,29 +295,21 @@ pub(crate) struct CopyResult {
     pub(crate) sha256: Option<String>,
 }
 
-impl CopyResult {
-    pub(crate) fn new(last_modified: String, etag: String, checksum: Option<(&str, &str)>) -> Self {
-        let mut r = Self {
-            xmlns: NS,
-            last_modified,
-            etag,
-            crc32: None,
-            crc32c: None,
-            crc64nvme: None,
-            sha1: None,
-            sha256: None,
-        };
+impl ChecksumValues {
+    /// The member for `(algorithm, value)`, if any.
+    pub(crate) fn of(checksum: Option<(&str, &str)>) -> Self {
+        let mut c = Self::default();
         if let Some((alg, value)) = checksum {
             let slot = match alg {
-                "CRC32" => &mut r.crc32,
-                "CRC32C" => &mut r.crc32c,
-                "CRC64NVME" => &mut r.crc64nvme,
-                "SHA1" => &mut r.sha1,
-                _ => &mut r.sha256,
+                "CRC32" => &mut c.crc32,
+                "CRC32C" => &mut c.crc32c,
+                "CRC64NVME" => &mut c.crc64nvme,
+                "SHA1" => &mut c.sha1,
+                _ => &mut c.sha256,
             };
             *slot = Some(value.to_owned());
         }
-        r
+        c
     }
 }
 
@@ -364,16 +374,8 @@ pub(crate) struct CompleteMultipartUploadResult {
     pub(crate) key: String,
     #[serde(rename = "ETag")]
     pub(crate) etag: String,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    pub(crate) crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    pub(crate) crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    pub(crate) crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    pub(crate) sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    pub(crate) sha256: Option<String>,
+    #[serde(flatten)]
+    pub(crate) checksums: ChecksumValues,
     #[serde(rename = "ChecksumType", skip_serializing_if = "Option::is_none")]
     pub(crate) checksum_type: Option<String>,
 }
@@ -388,16 +390,8 @@ pub(crate) struct PartEntry {
     pub(crate) etag: String,
     #[serde(rename = "Size")]
     pub(crate) size: u64,
-    #[serde(rename = "ChecksumCRC32", skip_serializing_if = "Option::is_none")]
-    pub(crate) crc32: Option<String>,
-    #[serde(rename = "ChecksumCRC32C", skip_serializing_if = "Option::is_none")]
-    pub(crate) crc32c: Option<String>,
-    #[serde(rename = "ChecksumCRC64NVME", skip_serializing_if = "Option::is_none")]
-    pub(crate) crc64nvme: Option<String>,
-    #[serde(rename = "ChecksumSHA1", skip_serializing_if = "Option::is_none")]
-    pub(crate) sha1: Option<String>,
-    #[serde(rename = "ChecksumSHA256", skip_serializing_if = "Option::is_none")]
-    pub(crate) sha256: Option<String>,
+    #[serde(flatten)]
+    pub(crate) checksums: ChecksumValues,
 }
 
 #[derive(Serialize)]

@@ -369,37 +369,53 @@ pub(crate) async fn execute_statement(
     run(db, ctx, caller, plan, &input).await
 }
 
+/// The statements of a batch or transaction, parsed, and how many are reads (a batch or
+/// transaction holds only reads or only writes).
+fn statement_list<'a>(
+    input: &'a Value,
+    member: &str,
+    wire_name: &str,
+    max: usize,
+) -> Result<(&'a Vec<Value>, Vec<Statement>, usize), ServiceError> {
+    let statements = opt_array(input, member)?.ok_or_else(|| error::missing(wire_name))?;
+    if statements.is_empty() || statements.len() > max {
+        return Err(error::validation(format!(
+            "1 validation error detected: Value at '{wire_name}' failed to satisfy constraint: Member must have length {}",
+            if statements.is_empty() {
+                "greater than or equal to 1".to_owned()
+            } else {
+                format!("less than or equal to {max}")
+            }
+        )));
+    }
+    let parsed = statements
+        .iter()
+        .map(parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let reads = parsed
+        .iter()
+        .filter(|s| matches!(s, Statement::Select { .. }))
+        .count();
+    if reads != 0 && reads != parsed.len() {
+        return Err(error::validation(format!(
+            "{} must contain either only reads or only writes",
+            if max == 25 {
+                "A batch"
+            } else {
+                "A transaction"
+            }
+        )));
+    }
+    Ok((statements, parsed, reads))
+}
+
 pub(crate) async fn batch_execute_statement(
     db: &DynamoDb,
     ctx: &RequestContext,
     caller: &Caller,
     input: Value,
 ) -> Result<Value, ServiceError> {
-    let statements =
-        opt_array(&input, "Statements")?.ok_or_else(|| error::missing("statements"))?;
-    if statements.is_empty() || statements.len() > 25 {
-        return Err(error::validation(format!(
-            "1 validation error detected: Value at 'statements' failed to satisfy constraint: Member must have length {}",
-            if statements.is_empty() {
-                "greater than or equal to 1"
-            } else {
-                "less than or equal to 25"
-            }
-        )));
-    }
-    let mut parsed = Vec::new();
-    for s in statements {
-        parsed.push(parse(s)?);
-    }
-    let reads = parsed
-        .iter()
-        .filter(|s| matches!(s, Statement::Select { .. }))
-        .count();
-    if reads != 0 && reads != parsed.len() {
-        return Err(error::validation(
-            "Statements in a batch must all be reads or all be writes",
-        ));
-    }
+    let (statements, parsed, reads) = statement_list(&input, "Statements", "statements", 25)?;
     let mut responses = Vec::new();
     for (stmt, options) in parsed.iter().zip(statements) {
         let table = match stmt {
@@ -451,31 +467,8 @@ pub(crate) async fn execute_transaction(
     caller: &Caller,
     input: Value,
 ) -> Result<Value, ServiceError> {
-    let statements = opt_array(&input, "TransactStatements")?
-        .ok_or_else(|| error::missing("transactStatements"))?;
-    if statements.is_empty() || statements.len() > 100 {
-        return Err(error::validation(format!(
-            "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: Member must have length {}",
-            if statements.is_empty() {
-                "greater than or equal to 1"
-            } else {
-                "less than or equal to 100"
-            }
-        )));
-    }
-    let mut parsed = Vec::new();
-    for s in statements {
-        parsed.push(parse(s)?);
-    }
-    let reads = parsed
-        .iter()
-        .filter(|s| matches!(s, Statement::Select { .. }))
-        .count();
-    if reads != 0 && reads != parsed.len() {
-        return Err(error::validation(
-            "Transactions must contain either only reads or only writes",
-        ));
-    }
+    let (statements, parsed, reads) =
+        statement_list(&input, "TransactStatements", "transactStatements", 100)?;
     let mut actions = Vec::new();
     for (stmt, options) in parsed.iter().zip(statements) {
         if reads > 0 {
@@ -538,16 +531,7 @@ pub(crate) async fn execute_transaction(
                     }
                 })
                 .collect();
-            let codes: Vec<&str> = reasons.iter().map(|r| r["Code"].as_str().unwrap_or("None")).collect();
-            ServiceError::new(
-                http::StatusCode::BAD_REQUEST,
-                "TransactionCanceledException",
-                format!(
-                    "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
-                    codes.join(", ")
-                ),
-            )
-            .with_field("CancellationReasons", Value::Array(reasons))
+            ops::transact::canceled(&reasons)
         })?;
     Ok(json!({}))
 }

@@ -35,7 +35,8 @@ enum Change {
     Update(expr::Update),
 }
 
-fn canceled(reasons: &[Value]) -> ServiceError {
+/// `TransactionCanceledException` with its reasons, in action order.
+pub(crate) fn canceled(reasons: &[Value]) -> ServiceError {
     let codes: Vec<&str> = reasons
         .iter()
         .map(|r| r["Code"].as_str().unwrap_or("None"))

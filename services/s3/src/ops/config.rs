@@ -146,11 +146,7 @@ pub(crate) async fn put(s3: &S3, req: Req<'_>, kind: ConfigKind) -> Result<Reply
                 meta.configs.insert(kind.marker().to_owned(), stored);
             }
         }
-        let mut batch = Batch::new();
-        persist::put_bucket(&mut batch, &meta);
-        s3.commit(batch)?;
-        super::bucket_mut(&mut state, &name)?.meta = meta;
-        Ok(())
+        save_meta(s3, &mut state, meta)
     })
     .await?;
     Ok(match kind {
@@ -307,14 +303,24 @@ pub(crate) async fn delete(s3: &S3, req: Req<'_>, kind: ConfigKind) -> Result<Re
                 meta.configs.remove(kind.marker());
             }
         }
-        let mut batch = Batch::new();
-        persist::put_bucket(&mut batch, &meta);
-        s3.commit(batch)?;
-        super::bucket_mut(&mut state, &name)?.meta = meta;
-        Ok(())
+        save_meta(s3, &mut state, meta)
     })
     .await?;
     Ok(Reply::no_content())
+}
+
+/// Commits a bucket's new settings, then applies them.
+fn save_meta(
+    s3: &S3,
+    state: &mut crate::state::State,
+    meta: crate::state::BucketMeta,
+) -> Result<(), ServiceError> {
+    let mut batch = Batch::new();
+    persist::put_bucket(&mut batch, &meta);
+    s3.commit(batch)?;
+    let name = meta.name.clone();
+    super::bucket_mut(state, &name)?.meta = meta;
+    Ok(())
 }
 
 impl Reply {

@@ -62,6 +62,19 @@ pub(crate) async fn call(s3: &S3, op: Op, req: Req<'_>) -> Result<Reply, Service
     }
 }
 
+/// The in-progress upload `upload_id` of `key`, or `NoSuchUpload`.
+pub(crate) fn upload<'b>(
+    bucket: &'b Bucket,
+    upload_id: &str,
+    key: &str,
+) -> Result<&'b crate::state::Upload, ServiceError> {
+    bucket
+        .uploads
+        .get(upload_id)
+        .filter(|u| u.key == key)
+        .ok_or_else(|| error::no_such_upload(upload_id))
+}
+
 /// The bucket, or `NoSuchBucket`.
 pub(crate) fn bucket<'s>(state: &'s State, name: &str) -> Result<&'s Bucket, ServiceError> {
     state
@@ -434,6 +447,24 @@ pub(crate) fn install(bucket: &mut Bucket, version: Arc<Version>) -> Vec<Arc<Ver
     }
     versions.push(version);
     replaced
+}
+
+/// The versions of `key` a new version (or delete marker) replaces: none while versioning
+/// is enabled, otherwise the `null` version.
+pub(crate) fn replaced_by_new_version(bucket: &Bucket, key: &str) -> Vec<Arc<Version>> {
+    if bucket.versioning_enabled() {
+        return Vec::new();
+    }
+    bucket
+        .objects
+        .get(key)
+        .map(|vs| {
+            vs.iter()
+                .filter(|v| v.version_id == "null")
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The version id a new version gets in `bucket`.

@@ -127,11 +127,7 @@ fn upload_algorithm(
 ) -> Result<Option<String>, ServiceError> {
     let state = s3.read();
     let bucket = super::bucket(&state, &req.bucket)?;
-    let upload = bucket
-        .uploads
-        .get(upload_id)
-        .filter(|u| u.key == req.key)
-        .ok_or_else(|| error::no_such_upload(upload_id))?;
+    let upload = super::upload(bucket, upload_id, &req.key)?;
     Ok(upload.checksum_algorithm.clone())
 }
 
@@ -284,11 +280,7 @@ pub(crate) async fn complete(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceErro
     let (new, unused) = {
         let state = s3.read();
         let bucket = super::bucket(&state, &name)?;
-        let upload = bucket
-            .uploads
-            .get(&upload_id)
-            .filter(|u| u.key == key)
-            .ok_or_else(|| error::no_such_upload(&upload_id))?;
+        let upload = super::upload(bucket, &upload_id, &key)?;
         assemble(upload, &doc, &upload_id, now)?
     };
     let upload_for_write = upload_id.clone();
@@ -326,18 +318,13 @@ pub(crate) async fn complete(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceErro
         }
     }
     let c = version.checksum.as_ref();
-    let pick = |alg: &str| c.filter(|c| c.algorithm == alg).map(|c| c.value.clone());
     let doc = xml::CompleteMultipartUploadResult {
         xmlns: NS,
         location: format!("http://{name}.s3.localhost.localstack.cloud:4566/{key}"),
         bucket: name.clone(),
         key: key.clone(),
         etag: version.etag.clone(),
-        crc32: pick("CRC32"),
-        crc32c: pick("CRC32C"),
-        crc64nvme: pick("CRC64NVME"),
-        sha1: pick("SHA1"),
-        sha256: pick("SHA256"),
+        checksums: xml::ChecksumValues::of(c.map(|c| (c.algorithm.as_str(), c.value.as_str()))),
         checksum_type: c.map(|c| c.kind.clone()),
     };
     let mut reply = Reply::xml("CompleteMultipartUploadResult", &doc)?;
@@ -501,21 +488,12 @@ pub(crate) async fn abort(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> 
 }
 
 fn part_entry(number: u32, part: &Part, algorithm: Option<&str>) -> xml::PartEntry {
-    let value = |alg: &str| {
-        (algorithm == Some(alg))
-            .then(|| part.checksum.clone())
-            .flatten()
-    };
     xml::PartEntry {
         part_number: number,
         last_modified: iso8601_millis(part.last_modified),
         etag: part.etag.clone(),
         size: part.size,
-        crc32: value("CRC32"),
-        crc32c: value("CRC32C"),
-        crc64nvme: value("CRC64NVME"),
-        sha1: value("SHA1"),
-        sha256: value("SHA256"),
+        checksums: xml::ChecksumValues::of(algorithm.zip(part.checksum.as_deref())),
     }
 }
 
@@ -534,11 +512,7 @@ pub(crate) fn list_parts(s3: &S3, req: &Req<'_>) -> Result<Reply, ServiceError> 
     let max = super::list::max_keys(req, "max-parts")?;
     let state = s3.read();
     let bucket = super::bucket(&state, &req.bucket)?;
-    let upload = bucket
-        .uploads
-        .get(upload_id)
-        .filter(|u| u.key == req.key)
-        .ok_or_else(|| error::no_such_upload(upload_id))?;
+    let upload = super::upload(bucket, upload_id, &req.key)?;
     let algorithm = upload.checksum_algorithm.as_deref();
     let mut parts: Vec<xml::PartEntry> = upload
         .parts

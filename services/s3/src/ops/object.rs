@@ -84,20 +84,7 @@ impl NewVersion {
             owner: self.owner,
         });
         let mut batch = Batch::new();
-        let replaced: Vec<Arc<Version>> = if bucket.versioning_enabled() {
-            Vec::new()
-        } else {
-            bucket
-                .objects
-                .get(&version.key)
-                .map(|vs| {
-                    vs.iter()
-                        .filter(|v| v.version_id == "null")
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let replaced = super::replaced_by_new_version(bucket, &version.key);
         if s3.keeps_records() {
             for old in &replaced {
                 persist::delete_version(&mut batch, &bucket.meta.name, old);
@@ -497,20 +484,7 @@ fn delete_one(
             acl: None,
             owner: owner.to_owned(),
         });
-        let replaced: Vec<Arc<Version>> = if bucket.versioning_enabled() {
-            Vec::new()
-        } else {
-            bucket
-                .objects
-                .get(key)
-                .map(|vs| {
-                    vs.iter()
-                        .filter(|v| v.version_id == "null")
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let replaced = super::replaced_by_new_version(bucket, key);
         for old in &replaced {
             persist::delete_version(&mut batch, &name, old);
         }
