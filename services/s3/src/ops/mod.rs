@@ -75,6 +75,24 @@ pub(crate) fn upload<'b>(
         .ok_or_else(|| error::no_such_upload(upload_id))
 }
 
+/// The `partNumber` query parameter: 1 to 10,000, else `InvalidArgument`.
+pub(crate) fn part_number(req: &Req<'_>) -> Result<Option<u32>, ServiceError> {
+    let Some(text) = req.q("partNumber") else {
+        return Ok(None);
+    };
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=10_000).contains(n))
+        .map(Some)
+        .ok_or_else(|| {
+            error::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive",
+                "partNumber",
+                text,
+            )
+        })
+}
+
 /// The bucket, or `NoSuchBucket`.
 pub(crate) fn bucket<'s>(state: &'s State, name: &str) -> Result<&'s Bucket, ServiceError> {
     state

@@ -106,17 +106,13 @@ pub(crate) async fn create(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError>
 }
 
 fn part_number(req: &Req<'_>) -> Result<u32, ServiceError> {
-    let text = req.q("partNumber").unwrap_or("");
-    text.parse::<u32>()
-        .ok()
-        .filter(|n| (1..=10_000).contains(n))
-        .ok_or_else(|| {
-            error::invalid_argument(
-                "Part number must be an integer between 1 and 10000, inclusive",
-                "partNumber",
-                text,
-            )
-        })
+    super::part_number(req)?.ok_or_else(|| {
+        error::invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            "partNumber",
+            "",
+        )
+    })
 }
 
 /// The upload's checksum algorithm, or `NoSuchUpload`.

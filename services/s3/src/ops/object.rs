@@ -233,21 +233,7 @@ const OVERRIDES: [(&str, &str); 6] = [
 
 pub(crate) fn get(s3: &S3, req: &Req<'_>, head: bool) -> Result<Reply, ServiceError> {
     let version_id = req.q("versionId");
-    let part_number = match req.q("partNumber") {
-        Some(p) => Some(
-            p.parse::<u32>()
-                .ok()
-                .filter(|n| (1..=10_000).contains(n))
-                .ok_or_else(|| {
-                    error::invalid_argument(
-                        "Part number must be an integer between 1 and 10000, inclusive",
-                        "partNumber",
-                        p,
-                    )
-                })?,
-        ),
-        None => None,
-    };
+    let part_number = super::part_number(req)?;
     let range_header = req.header("range");
     if part_number.is_some() && range_header.is_some() {
         return Err(error::invalid_request(
