@@ -227,65 +227,48 @@ pub(crate) async fn dispatch(
 /// Presigned URLs stop working when they expire: SigV4 `X-Amz-Date` + `X-Amz-Expires`,
 /// SigV2 `Expires` (epoch seconds).
 fn check_expiry(query: &BTreeMap<String, String>, now_millis: i64) -> Result<(), ServiceError> {
+    use ruststack_protocol::rest::iso8601_millis;
     let now = now_millis.div_euclid(1000);
-    let expired = |expires: &str| {
-        ServiceError::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
-            .with_field("X-Amz-Expires", expires)
-            .with_field("Expires", ruststack_protocol::rest::iso8601_millis(0))
-            .with_field(
-                "ServerTime",
-                ruststack_protocol::rest::iso8601_millis(now * 1000),
-            )
+    let expired = |at: i64, sigv4_expires: Option<&str>| {
+        let err = ServiceError::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+        let err = match sigv4_expires {
+            Some(seconds) => err.with_field("X-Amz-Expires", seconds.to_owned()),
+            None => err,
+        };
+        err.with_field("Expires", iso8601_millis(at.saturating_mul(1000)))
+            .with_field("ServerTime", iso8601_millis(now_millis))
+    };
+    let query_error = |message: &'static str| {
+        ServiceError::new(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationQueryParametersError",
+            message,
+        )
     };
     if let (Some(date), Some(expires)) = (query.get("X-Amz-Date"), query.get("X-Amz-Expires")) {
         let (Some(signed), Ok(seconds)) = (parse_amz_date(date), expires.parse::<i64>()) else {
-            return Err(ServiceError::new(
-                StatusCode::BAD_REQUEST,
-                "AuthorizationQueryParametersError",
-                "X-Amz-Expires should be a number",
-            ));
+            return Err(query_error("X-Amz-Expires should be a number"));
         };
         if !(0..=604_800).contains(&seconds) {
-            return Err(ServiceError::new(
-                StatusCode::BAD_REQUEST,
-                "AuthorizationQueryParametersError",
+            return Err(query_error(
                 "X-Amz-Expires must be less than a week (in seconds) that is 604800",
             ));
         }
         if now > signed + seconds {
-            let at = ruststack_protocol::rest::iso8601_millis((signed + seconds) * 1000);
-            return Err(ServiceError::new(
-                StatusCode::FORBIDDEN,
-                "AccessDenied",
-                "Request has expired",
-            )
-            .with_field("X-Amz-Expires", expires.clone())
-            .with_field("Expires", at)
-            .with_field(
-                "ServerTime",
-                ruststack_protocol::rest::iso8601_millis(now * 1000),
-            ));
+            return Err(expired(signed + seconds, Some(expires)));
         }
     } else if query.contains_key("AWSAccessKeyId")
         && let Some(expires) = query.get("Expires")
     {
         let Ok(at) = expires.parse::<i64>() else {
-            return Err(expired(expires));
-        };
-        if now > at {
             return Err(ServiceError::new(
                 StatusCode::FORBIDDEN,
                 "AccessDenied",
-                "Request has expired",
-            )
-            .with_field(
-                "Expires",
-                ruststack_protocol::rest::iso8601_millis(at * 1000),
-            )
-            .with_field(
-                "ServerTime",
-                ruststack_protocol::rest::iso8601_millis(now * 1000),
+                format!("Invalid date (should be seconds since epoch): {expires}"),
             ));
+        };
+        if now > at {
+            return Err(expired(at, None));
         }
     }
     Ok(())
