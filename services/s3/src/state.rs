@@ -171,6 +171,24 @@ pub(crate) struct ObjectMeta {
     pub(crate) lock_retain_until: Option<String>,
     #[serde(default)]
     pub(crate) legal_hold: Option<String>,
+    /// Until when a restored copy of an archived object is readable (epoch millis).
+    #[serde(default)]
+    pub(crate) restored_until: Option<i64>,
+}
+
+impl ObjectMeta {
+    /// Whether the storage class is an archive that must be restored before reading.
+    pub(crate) fn is_archived(&self) -> bool {
+        matches!(
+            self.storage_class.as_deref(),
+            Some("GLACIER" | "DEEP_ARCHIVE")
+        )
+    }
+
+    /// Whether the bytes can be read at `now`: not archived, or restored.
+    pub(crate) fn readable(&self, now: i64) -> bool {
+        !self.is_archived() || self.restored_until.is_some_and(|until| until > now)
+    }
 }
 
 /// A stored checksum: the algorithm (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), its

@@ -276,6 +276,7 @@ def test_copy_object(s3):
                   Tagging="t=1")
     copied = s3.copy_object(Bucket=b, Key="dst", CopySource={"Bucket": b, "Key": "src"})
     assert copied["CopyObjectResult"]["ETag"] == '"%s"' % hashlib.md5(b"source").hexdigest()
+    assert s3.head_object(Bucket=b, Key="dst")["ResponseMetadata"]["HTTPHeaders"]["server"] == "AmazonS3"
     dst = s3.get_object(Bucket=b, Key="dst")
     assert dst["Body"].read() == b"source" and dst["Metadata"] == {"a": "1"} and dst["ContentType"] == "text/plain"
     assert s3.get_object_tagging(Bucket=b, Key="dst")["TagSet"] == [{"Key": "t", "Value": "1"}]
@@ -366,8 +367,22 @@ def test_get_object_attributes(s3):
     assert out["Checksum"]["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"12345").digest()).decode()
     err = error_of(lambda: s3.get_object_attributes(Bucket=b, Key="missing", ObjectAttributes=["ETag"]))
     assert err["Error"]["Code"] == "NoSuchKey"
-    # RestoreObject is accepted for archived objects and refused for others.
-    s3.restore_object(Bucket=b, Key="a", RestoreRequest={"Days": 1})
+    # An archived object must be restored before it can be read (or copied); HEAD works.
+    err = error_of(lambda: s3.get_object(Bucket=b, Key="a"))
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidObjectState", 403)
+    assert err["Error"]["StorageClass"] == "GLACIER"
+    err = error_of(lambda: s3.copy_object(Bucket=b, Key="c", CopySource={"Bucket": b, "Key": "a"}))
+    assert err["Error"]["Code"] == "InvalidObjectState"
+    assert "Restore" not in s3.head_object(Bucket=b, Key="a")
+    out = s3.restore_object(Bucket=b, Key="a", RestoreRequest={"Days": 2})
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert s3.head_object(Bucket=b, Key="a")["Restore"].startswith('ongoing-request="false", expiry-date=')
+    assert s3.get_object(Bucket=b, Key="a")["Body"].read() == b"12345"
+    out = s3.restore_object(Bucket=b, Key="a", RestoreRequest={"Days": 3})
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+    # A copy is STANDARD unless the request says otherwise.
+    s3.copy_object(Bucket=b, Key="c", CopySource={"Bucket": b, "Key": "a"})
+    assert "StorageClass" not in s3.head_object(Bucket=b, Key="c")
     s3.put_object(Bucket=b, Key="std", Body=b"x")
     err = error_of(lambda: s3.restore_object(Bucket=b, Key="std", RestoreRequest={"Days": 1}))
     assert err["Error"]["Code"] == "InvalidObjectState"

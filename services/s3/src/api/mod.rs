@@ -204,7 +204,10 @@ pub(crate) async fn dispatch(
     );
     let bucket_name = req.bucket.clone();
     let method = req.method.clone();
-    let result = ops::call(s3, op, req).await;
+    let result = ops::call(s3, op, req)
+        .await
+        .map(|reply| reply.header("server", "AmazonS3"))
+        .map_err(|e| e.with_header(http::header::SERVER, HeaderValue::from_static("AmazonS3")));
     let Some(origin) = origin.filter(|_| op != Op::Preflight && !bucket_name.is_empty()) else {
         return result.map(Reply::into_response);
     };

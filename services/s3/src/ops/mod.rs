@@ -44,7 +44,7 @@ pub(crate) async fn call(s3: &S3, op: Op, req: Req<'_>) -> Result<Reply, Service
         Op::HeadObject => object::get(s3, &req, true),
         Op::DeleteObject => object::delete(s3, req).await,
         Op::GetObjectAttributes => object::attributes(s3, &req),
-        Op::RestoreObject => object::restore(s3, &req),
+        Op::RestoreObject => object::restore(s3, req).await,
         Op::GetObjectTagging => object::get_tagging(s3, &req),
         Op::PutObjectTagging => object::put_tagging(s3, req).await,
         Op::DeleteObjectTagging => object::delete_tagging(s3, req).await,
@@ -252,6 +252,7 @@ pub(crate) fn meta_from_headers(req: &Req<'_>) -> Result<ObjectMeta, ServiceErro
         lock_mode: h("x-amz-object-lock-mode"),
         lock_retain_until: h("x-amz-object-lock-retain-until-date"),
         legal_hold: h("x-amz-object-lock-legal-hold"),
+        restored_until: None,
     })
 }
 

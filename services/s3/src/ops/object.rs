@@ -263,7 +263,22 @@ pub(crate) fn get(s3: &S3, req: &Req<'_>, head: bool) -> Result<Reply, ServiceEr
                 header_value(&version.version_id),
             ));
     }
+    if !head && !version.meta.readable(req.now()) {
+        return Err(invalid_object_state(
+            &version.meta,
+            "The operation is not valid for the object's storage class",
+        ));
+    }
     let mut reply = super::object_headers(Reply::ok(), &version, versioned);
+    if let Some(until) = version.meta.restored_until {
+        reply.set(
+            "x-amz-restore",
+            format!(
+                "ongoing-request=\"false\", expiry-date=\"{}\"",
+                http_date(until)
+            ),
+        );
+    }
     match check_conditions(req, "", &version.etag, version.last_modified)? {
         Condition::Proceed => {}
         Condition::NotModified => {
@@ -651,6 +666,12 @@ pub(crate) fn open_copy_source(
             error::no_such_key(&source.key)
         });
     }
+    if !version.meta.readable(req.now()) {
+        return Err(invalid_object_state(
+            &version.meta,
+            "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.",
+        ));
+    }
     check_conditions(
         req,
         "x-amz-copy-source-",
@@ -732,16 +753,18 @@ pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
     new.meta = if replace {
         new_meta
     } else {
-        let mut meta = src.meta.clone();
-        meta.storage_class = new_meta.storage_class.or(meta.storage_class.take());
-        if new_meta.sse.is_some() {
-            meta.sse = new_meta.sse;
-            meta.sse_kms_key_id = new_meta.sse_kms_key_id;
+        // COPY keeps the content headers and user metadata; storage class, encryption,
+        // website redirect and lock settings come from the copy request, as on S3.
+        ObjectMeta {
+            content_type: src.meta.content_type.clone(),
+            content_encoding: src.meta.content_encoding.clone(),
+            content_language: src.meta.content_language.clone(),
+            content_disposition: src.meta.content_disposition.clone(),
+            cache_control: src.meta.cache_control.clone(),
+            expires: src.meta.expires.clone(),
+            user: src.meta.user.clone(),
+            ..new_meta
         }
-        if new_meta.website_redirect.is_some() {
-            meta.website_redirect = new_meta.website_redirect;
-        }
-        meta
     };
     new.tags = if tagging_directive == "REPLACE" {
         match req.header("x-amz-tagging") {
@@ -950,34 +973,60 @@ pub(crate) fn attributes(s3: &S3, req: &Req<'_>) -> Result<Reply, ServiceError> 
     Ok(reply)
 }
 
-pub(crate) fn restore(s3: &S3, req: &Req<'_>) -> Result<Reply, ServiceError> {
-    let state = s3.read();
-    let bucket = super::bucket(&state, &req.bucket)?;
-    let version = find_version(bucket, &req.key, req.q("versionId"))?;
-    if version.delete_marker {
-        return Err(error::no_such_key(&req.key));
+#[derive(serde::Deserialize, Default)]
+struct RestoreRequest {
+    #[serde(rename = "Days", default)]
+    days: Option<i64>,
+}
+
+fn invalid_object_state(meta: &ObjectMeta, message: &'static str) -> ServiceError {
+    ServiceError::new(StatusCode::FORBIDDEN, "InvalidObjectState", message).with_field(
+        "StorageClass",
+        meta.storage_class
+            .clone()
+            .unwrap_or_else(|| "STANDARD".into()),
+    )
+}
+
+/// RestoreObject: archived objects get a readable copy for the requested days at once
+/// (202 the first time, 200 when a restored copy is extended).
+pub(crate) async fn restore(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
+    let body = req.document().await?;
+    let days = if body.iter().all(u8::is_ascii_whitespace) {
+        1
+    } else {
+        let r: RestoreRequest = rest_xml::from_document(&body).ok_or_else(error::malformed_xml)?;
+        r.days.unwrap_or(1)
+    };
+    if days < 1 {
+        return Err(error::malformed_xml());
     }
-    let archived = matches!(
-        version.meta.storage_class.as_deref(),
-        Some("GLACIER" | "DEEP_ARCHIVE")
-    );
-    if !archived {
-        return Err(ServiceError::new(
-            StatusCode::FORBIDDEN,
-            "InvalidObjectState",
-            "Restore is not allowed for the object's current storage class",
-        )
-        .with_field(
-            "StorageClass",
-            version
-                .meta
-                .storage_class
-                .clone()
-                .unwrap_or_else(|| "STANDARD".into()),
-        ));
-    }
-    // Archived objects are always readable here; the restore is accepted as done.
-    Ok(Reply::ok())
+    let now = req.now();
+    let restored_before = {
+        let state = s3.read();
+        let bucket = super::bucket(&state, &req.bucket)?;
+        let version = find_version(bucket, &req.key, req.q("versionId"))?;
+        if version.delete_marker {
+            return Err(error::no_such_key(&req.key));
+        }
+        if !version.meta.is_archived() {
+            return Err(invalid_object_state(
+                &version.meta,
+                "Restore is not allowed for the object's current storage class",
+            ));
+        }
+        version.meta.restored_until.is_some_and(|until| until > now)
+    };
+    update_version(s3, &req, move |v| {
+        v.meta.restored_until = Some(now.saturating_add(days.saturating_mul(86_400_000)));
+        Ok(())
+    })
+    .await?;
+    Ok(if restored_before {
+        Reply::ok()
+    } else {
+        Reply::new(StatusCode::ACCEPTED)
+    })
 }
 
 /// Replaces one version with a changed copy of itself (tags, ACL, lock settings): the
