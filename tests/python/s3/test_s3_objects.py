@@ -80,6 +80,13 @@ def test_missing_objects_and_buckets(s3, server):
     assert status == 404 and body == b"" and headers["x-amz-request-id"]
 
 
+def test_expected_bucket_owner(s3):
+    b = new_bucket(s3)
+    s3.put_object(Bucket=b, Key="k", Body=b"x", ExpectedBucketOwner="000000000000")
+    err = error_of(lambda: s3.get_object(Bucket=b, Key="k", ExpectedBucketOwner="111111111111"))
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("AccessDenied", 403)
+
+
 def test_odd_keys_round_trip(s3):
     b = new_bucket(s3)
     keys = ["a b", "plus+sign", "per%cent", "//double//slash", "ünï/cödé/ключ", "q?x=1&y", "#hash",

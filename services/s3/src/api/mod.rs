@@ -192,6 +192,21 @@ pub(crate) async fn dispatch(
             "Your key is too long",
         ));
     }
+    if let (Some(expected), Some(bucket)) = (
+        header(&parts.headers, "x-amz-expected-bucket-owner"),
+        bucket.as_deref(),
+    ) && s3
+        .read()
+        .buckets
+        .get(bucket)
+        .is_some_and(|b| b.meta.account != expected)
+    {
+        return Err(ServiceError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Access Denied",
+        ));
+    }
     let origin = header(&parts.headers, "origin").map(str::to_owned);
     let req = Req::new(
         ctx,
