@@ -1147,3 +1147,15 @@ def test_unsigned_put_and_get(server, s3, bucket):
     assert headers["content-type"] == "text/plain"
     obj = s3.get_object(Bucket=bucket, Key="curl/upload.txt")
     assert obj["Body"].read() == b"curl body"
+
+
+def test_browser_post_field_too_long(server, s3, bucket):
+    # Fields before the file are bounded (64 KiB each); the file itself streams.
+    post = s3.generate_presigned_post(bucket, "long.txt", ExpiresIn=300)
+    status, _, body = post_form(
+        server, bucket, post, "x.txt", b"data", extra=[("x-amz-meta-big", "v" * 70_000)]
+    )
+    assert status == 400
+    assert xml_fields(body)["Code"] == "MaxPostPreDataLengthExceeded"
+    e = client_error(s3.head_object, Bucket=bucket, Key="long.txt")
+    assert code_status(e) == ("404", 404)

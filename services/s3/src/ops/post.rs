@@ -161,6 +161,17 @@ fn spaced_json(value: &serde_json::Value) -> String {
     }
 }
 
+/// The largest form field before the file.
+const MAX_FIELD: usize = 64 * 1024;
+
+fn too_long() -> ServiceError {
+    ServiceError::new(
+        StatusCode::BAD_REQUEST,
+        "MaxPostPreDataLengthExceeded",
+        "Your POST request fields preceeding the upload file was too large.",
+    )
+}
+
 #[derive(Serialize)]
 struct PostResponse {
     #[serde(rename = "@xmlns")]
@@ -216,9 +227,20 @@ pub(crate) async fn post_object(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
             )
         })?;
     let body = req.take_body();
-    let mut form = multer::Multipart::new(http_body_util::BodyDataStream::new(body), boundary);
+    // Fields before the file are read whole, so each is bounded; the file streams.
+    let limits = multer::SizeLimit::new()
+        .per_field(MAX_FIELD as u64)
+        .for_field("file", MAX_PUT);
+    let mut form = multer::Multipart::with_constraints(
+        http_body_util::BodyDataStream::new(body),
+        boundary,
+        multer::Constraints::new().size_limit(limits),
+    );
     let mut fields: Fields = Vec::new();
     let malformed = |e: multer::Error| {
+        if matches!(e, multer::Error::FieldSizeExceeded { .. }) {
+            return too_long();
+        }
         ServiceError::new(
             StatusCode::BAD_REQUEST,
             "MalformedPOSTRequest",
@@ -240,12 +262,8 @@ pub(crate) async fn post_object(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
             break (part, filename);
         }
         let value = part.text().await.map_err(malformed)?;
-        if fields.len() > 100 || value.len() > 64 * 1024 {
-            return Err(ServiceError::new(
-                StatusCode::BAD_REQUEST,
-                "MaxPostPreDataLengthExceeded",
-                "Your POST request fields preceeding the upload file was too large.",
-            ));
+        if fields.len() > 100 {
+            return Err(too_long());
         }
         fields.push((name, value));
     };
