@@ -212,11 +212,15 @@ pub enum Statement {
     },
 }
 
+/// How deeply conditions and values may nest (the parser recurses).
+const MAX_DEPTH: usize = 64;
+
 struct Parser<'p> {
     toks: Vec<Tok>,
     pos: usize,
     params: &'p [Value],
     next_param: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -314,8 +318,23 @@ impl Parser<'_> {
         Ok(v)
     }
 
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(syntax("the statement nests too deeply"));
+        }
+        Ok(())
+    }
+
     /// A literal or parameter as AttributeValue JSON.
     fn value(&mut self) -> Result<Value> {
+        self.enter()?;
+        let v = self.value_inner();
+        self.depth -= 1;
+        v
+    }
+
+    fn value_inner(&mut self) -> Result<Value> {
         match self.bump() {
             Some(Tok::Param) => self.param(),
             Some(Tok::Str(s)) => Ok(json!({"S": s})),
@@ -385,6 +404,13 @@ impl Parser<'_> {
     }
 
     fn operand(&mut self) -> Result<Operand> {
+        self.enter()?;
+        let o = self.operand_inner();
+        self.depth -= 1;
+        o
+    }
+
+    fn operand_inner(&mut self) -> Result<Operand> {
         if self.starts_value() {
             return Ok(Operand::Value(self.value()?));
         }
@@ -443,6 +469,13 @@ impl Parser<'_> {
     }
 
     fn not_cond(&mut self) -> Result<Cond> {
+        self.enter()?;
+        let c = self.not_cond_inner();
+        self.depth -= 1;
+        c
+    }
+
+    fn not_cond_inner(&mut self) -> Result<Cond> {
         if self.eat_kw("not") {
             return Ok(Cond::Not(Box::new(self.not_cond()?)));
         }
@@ -697,6 +730,7 @@ pub fn parse(text: &str, params: &[Value]) -> Result<Statement> {
         pos: 0,
         params,
         next_param: 0,
+        depth: 0,
     };
     p.statement()
 }
@@ -969,6 +1003,22 @@ mod tests {
             "SELECT * FROM t WHERE a = 'unterminated",
             "INSERT INTO t VALUE {'a': <<1, 'x'>>}",
             "SELECT * FROM t WHERE a = 1 ;",
+            &format!(
+                "SELECT * FROM t WHERE {}a = 1{}",
+                "(".repeat(5000),
+                ")".repeat(5000)
+            ),
+            &format!(
+                "INSERT INTO t VALUE {{'a': {}1{}}}",
+                "[".repeat(5000),
+                "]".repeat(5000)
+            ),
+            &format!(
+                "SELECT * FROM t WHERE {}a{} = 1",
+                "size(".repeat(5000),
+                ")".repeat(5000)
+            ),
+            &format!("SELECT * FROM t WHERE {}a = 1", "NOT ".repeat(5000)),
         ] {
             let err = parse(bad, &[]).unwrap_err();
             assert!(!err.0.is_empty(), "{bad}");
