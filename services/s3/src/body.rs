@@ -222,6 +222,8 @@ where
     S: futures_util::Stream<Item = Result<Bytes, std::io::Error>>,
 {
     let mut stream = std::pin::pin!(stream);
+    // A small body usually arrives as one chunk: it is kept as is, not copied.
+    let mut first: Option<Bytes> = None;
     let mut buf = BytesMut::new();
     let mut size = 0u64;
     let mut spill: Option<(tokio::sync::mpsc::Sender<Bytes>, WriterTask)> = None;
@@ -230,6 +232,13 @@ where
         size += chunk.len() as u64;
         if size > limit {
             return Err(StoreError::TooLarge);
+        }
+        if spill.is_none() && buf.is_empty() && first.is_none() && chunk.len() <= INLINE_MAX {
+            first = Some(chunk);
+            continue;
+        }
+        if let Some(f) = first.take() {
+            buf.extend_from_slice(&f);
         }
         buf.extend_from_slice(&chunk);
         if spill.is_none() && buf.len() > INLINE_MAX {
@@ -255,7 +264,7 @@ where
     }
     match spill {
         None => {
-            let bytes = buf.freeze();
+            let bytes = first.unwrap_or_else(|| buf.freeze());
             let mut digests = Digests::new(algorithm);
             digests.update(&bytes);
             let (md5, checksum) = digests.finish();
