@@ -176,3 +176,24 @@ def test_list_multipart_uploads_pagination(s3):
     assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["a/"]
     assert [u["Key"] for u in grouped["Uploads"]] == ["b", "c"]
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=b, Prefix="a/")["Uploads"]] == ["a/1", "a/2"]
+
+
+def test_default_checksum_ignores_parts_with_another_algorithm(s3, client):
+    """An upload created without a checksum gets S3's default full-object CRC64NVME only
+    when every part carries it; a part sent with CRC32 leaves the object without one."""
+    from botocore.config import Config
+    b = new_bucket(s3)
+    bare = client("s3", config=Config(request_checksum_calculation="when_required",
+                                      retries={"max_attempts": 1}))
+    uid = bare.create_multipart_upload(Bucket=b, Key="plain")["UploadId"]
+    e = bare.upload_part(Bucket=b, Key="plain", UploadId=uid, PartNumber=1, Body=b"x" * 10)["ETag"]
+    done = bare.complete_multipart_upload(Bucket=b, Key="plain", UploadId=uid,
+                                          MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
+    assert done["ChecksumType"] == "FULL_OBJECT" and done["ChecksumCRC64NVME"]
+    uid = s3.create_multipart_upload(Bucket=b, Key="mixed")["UploadId"]
+    e = s3.upload_part(Bucket=b, Key="mixed", UploadId=uid, PartNumber=1, Body=b"x" * 10,
+                       ChecksumAlgorithm="CRC32")["ETag"]
+    done = s3.complete_multipart_upload(Bucket=b, Key="mixed", UploadId=uid,
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
+    assert "ChecksumCRC64NVME" not in done and "ChecksumCRC32" not in done
+    assert s3.get_object(Bucket=b, Key="mixed", ChecksumMode="ENABLED")["Body"].read() == b"x" * 10

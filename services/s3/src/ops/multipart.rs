@@ -195,7 +195,13 @@ pub(crate) async fn upload_part(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
         blob: received.blob.clone(),
         inline: received.inline.clone(),
         last_modified: req.now(),
-        checksum: received.checksum.as_ref().map(|(_, v)| v.clone()),
+        // Only a checksum of the upload's algorithm (or the default one) can be combined
+        // into the object's checksum at completion.
+        checksum: received
+            .checksum
+            .as_ref()
+            .filter(|(alg, _)| Some(*alg) == default)
+            .map(|(_, v)| v.clone()),
     };
     store_part(s3, &req, upload_id, number, part).await?;
     let mut reply = Reply::ok().header("etag", &etag);
