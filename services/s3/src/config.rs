@@ -325,6 +325,95 @@ pub(crate) fn default_retention(configs: &BTreeMap<String, String>) -> Option<(S
     Some((r.mode, days.saturating_mul(86_400_000)))
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct Lifecycle {
+    #[serde(rename = "Rule", default)]
+    rules: Vec<LifecycleRule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LifecycleRule {
+    #[serde(rename = "ID", default)]
+    id: Option<String>,
+    #[serde(rename = "Status", default)]
+    status: String,
+    #[serde(rename = "Filter", default)]
+    filter: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "Prefix", default)]
+    prefix: Option<String>,
+    #[serde(rename = "Expiration", default)]
+    expiration: Option<Expiration>,
+    #[serde(rename = "Transition", default)]
+    transitions: Vec<serde::de::IgnoredAny>,
+    #[serde(rename = "NoncurrentVersionExpiration", default)]
+    noncurrent_expiration: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "NoncurrentVersionTransition", default)]
+    noncurrent_transitions: Vec<serde::de::IgnoredAny>,
+    #[serde(rename = "AbortIncompleteMultipartUpload", default)]
+    abort_incomplete: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Expiration {
+    #[serde(rename = "Days", default)]
+    days: Option<i64>,
+}
+
+/// Validates a lifecycle configuration as PutBucketLifecycleConfiguration does: a status
+/// per rule, a filter or (legacy) prefix but not both, at least one action, unique ids,
+/// positive expiration days. The rules are stored, not applied.
+pub(crate) fn validate_lifecycle(body: &[u8]) -> Result<(), ServiceError> {
+    let config: Lifecycle =
+        ruststack_protocol::rest_xml::from_document(body).ok_or_else(error::malformed_xml)?;
+    if config.rules.is_empty() || config.rules.len() > 1000 {
+        return Err(error::malformed_xml());
+    }
+    for (i, rule) in config.rules.iter().enumerate() {
+        if rule.status != "Enabled" && rule.status != "Disabled" {
+            return Err(error::malformed_xml());
+        }
+        if rule.filter.is_some() == rule.prefix.is_some() {
+            return Err(error::malformed_xml());
+        }
+        if rule.id.as_ref().is_some_and(|id| id.chars().count() > 255) {
+            return Err(error::invalid_argument(
+                "ID length should not exceed allowed limit of 255",
+                "ID",
+                rule.id.as_deref().unwrap_or(""),
+            ));
+        }
+        if let Some(id) = &rule.id
+            && config.rules[..i].iter().any(|r| r.id.as_ref() == Some(id))
+        {
+            return Err(error::invalid_argument(
+                "Rule ID must be unique. Found same ID for more than one rule",
+                "ID",
+                id,
+            ));
+        }
+        let has_action = rule.expiration.is_some()
+            || !rule.transitions.is_empty()
+            || rule.noncurrent_expiration.is_some()
+            || !rule.noncurrent_transitions.is_empty()
+            || rule.abort_incomplete.is_some();
+        if !has_action {
+            return Err(error::invalid_request(
+                "At least one action needs to be specified in a rule",
+            ));
+        }
+        if let Some(days) = rule.expiration.as_ref().and_then(|e| e.days)
+            && days <= 0
+        {
+            return Err(error::invalid_argument(
+                "'Days' for Expiration action must be a positive integer",
+                "Days",
+                &days.to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Whether a bucket policy lets everyone in: an `Allow` statement for principal `*`
 /// without conditions.
 pub(crate) fn policy_is_public(policy: &str) -> bool {
@@ -555,6 +644,20 @@ mod tests {
             parse_tagging_header("aws:x=1").unwrap_err().code(),
             "InvalidTag"
         );
+    }
+
+    #[test]
+    fn lifecycle_rules_are_validated() {
+        let ok = b"<LifecycleConfiguration><Rule><ID>a</ID><Filter><Prefix>x/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>";
+        assert!(validate_lifecycle(ok).is_ok());
+        let legacy = b"<LifecycleConfiguration><Rule><Prefix>x/</Prefix><Status>Disabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>";
+        assert!(validate_lifecycle(legacy).is_ok());
+        let code = |doc: &[u8]| validate_lifecycle(doc).unwrap_err().code().to_owned();
+        assert_eq!(code(b"<LifecycleConfiguration><Rule><Filter/><Status>On</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>"), "MalformedXML");
+        assert_eq!(code(b"<LifecycleConfiguration><Rule><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>"), "MalformedXML");
+        assert_eq!(code(b"<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status></Rule></LifecycleConfiguration>"), "InvalidRequest");
+        assert_eq!(code(b"<LifecycleConfiguration><Rule><Filter/><Status>Enabled</Status><Expiration><Days>0</Days></Expiration></Rule></LifecycleConfiguration>"), "InvalidArgument");
+        assert_eq!(code(b"<LifecycleConfiguration/>"), "MalformedXML");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub fn all(body: &[u8]) {
     let _ = from_document::<xml::Delete>(body);
     let _ = from_document::<xml::CompleteMultipartUpload>(body);
     let _ = config::parse_tagging(body, 50);
+    let _ = config::validate_lifecycle(body);
     let _ = config::parse_cors(body).map(|c| {
         c.find("https://a.example", "GET", &["x".to_owned()])
             .is_some()

@@ -517,6 +517,21 @@ def test_lifecycle(s3, bucket):
     assert s3.delete_bucket_lifecycle(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
     e = client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
     assert code_status(e) == ("NoSuchLifecycleConfiguration", 404)
+    # Rules are validated as S3 does.
+    no_action = {"ID": "a", "Filter": {"Prefix": ""}, "Status": "Enabled"}
+    e = client_error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                     LifecycleConfiguration={"Rules": [no_action]})
+    assert code_status(e) == ("InvalidRequest", 400)
+    assert e.response["Error"]["Message"] == "At least one action needs to be specified in a rule"
+    e = client_error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                     LifecycleConfiguration={"Rules": [rule, dict(rule)]})
+    assert code_status(e) == ("InvalidArgument", 400)
+    bad_days = dict(rule, Expiration={"Days": 0})
+    e = client_error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                     LifecycleConfiguration={"Rules": [bad_days]})
+    assert code_status(e) == ("InvalidArgument", 400)
+    e = client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
+    assert code_status(e) == ("NoSuchLifecycleConfiguration", 404)
 
 
 def test_encryption_defaults_to_sse_s3(s3, bucket):

@@ -259,6 +259,7 @@ fn validate(
         ConfigKind::Cors => {
             config::parse_cors(body)?;
         }
+        ConfigKind::Lifecycle => config::validate_lifecycle(body)?,
         ConfigKind::Accelerate => {
             #[derive(serde::Deserialize)]
             struct Accelerate {
