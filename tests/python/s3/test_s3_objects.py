@@ -491,3 +491,28 @@ def test_crc32c_and_crc64nvme_checksums(s3, algorithm, poly, width):
     wrong = base64.b64encode(_crc(b"other", poly, width)).decode()
     err = error_of(lambda: s3.put_object(Bucket=b, Key="k2", Body=body, **{f"Checksum{algorithm}": wrong}))
     assert err["Error"]["Code"] == "BadDigest"
+
+
+def test_failed_writes_leave_no_bytes_behind(s3, server):
+    """A copy or PUT refused after its bytes were taken in (bad tags, a failed condition)
+    keeps no file in the data directory."""
+    import os
+    from pathlib import Path
+
+    def blob_files():
+        root = Path(server.data_dir) / "blobs"
+        return sorted(f for d, _, files in os.walk(root) for f in files if os.path.basename(d) != "tmp")
+
+    b = new_bucket(s3)
+    big = b"z" * 100_000  # over 16 KiB: stored as a file
+    s3.put_object(Bucket=b, Key="src", Body=big)
+    before = blob_files()
+    err = error_of(lambda: s3.copy_object(Bucket=b, Key="dst", CopySource={"Bucket": b, "Key": "src"},
+                                          TaggingDirective="REPLACE", Tagging="aws:x=1"))
+    assert err["Error"]["Code"] == "InvalidTag"
+    err = error_of(lambda: s3.put_object(Bucket=b, Key="src", Body=big, IfNoneMatch="*"))
+    assert err["Error"]["Code"] == "PreconditionFailed"
+    err = error_of(lambda: s3.copy_object(Bucket=b, Key="src", CopySource={"Bucket": b, "Key": "src"},
+                                          MetadataDirective="REPLACE", IfNoneMatch="*"))
+    assert err["Error"]["Code"] == "PreconditionFailed"
+    assert blob_files() == before

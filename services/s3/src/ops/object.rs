@@ -154,24 +154,18 @@ pub(crate) async fn put(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
         Some(DEFAULT_CHECKSUM),
     )
     .await?;
-    let blob = received.blob.clone();
     let mut new = NewVersion::from_received(&received, req.key.clone(), req.now());
     new.meta = meta;
     new.tags = tags;
     new.acl = acl;
     new.owner = req.ctx.account_id.clone();
-    let result = write_version(s3, &req, new, "ObjectCreated:Put").await;
-    match result {
-        Ok((version, versioned)) => Ok(write_reply(&version, versioned)),
-        Err(e) => {
-            s3.discard_blobs(vec![blob]).await;
-            Err(e)
-        }
-    }
+    let (version, versioned) = write_version(s3, &req, new, "ObjectCreated:Put").await?;
+    Ok(write_reply(&version, versioned))
 }
 
 /// Commits a new version (with the write conditions checked under the lock), discards the
-/// blobs it replaced and emits its event.
+/// blobs it replaced and emits its event. The version's bytes are new blobs of this
+/// request: when the write fails they are discarded too.
 pub(crate) async fn write_version(
     s3: &S3,
     req: &Req<'_>,
@@ -180,7 +174,8 @@ pub(crate) async fn write_version(
 ) -> Result<(Arc<Version>, bool), ServiceError> {
     let bucket_name = req.bucket.clone();
     let conditions = super::WriteConditions::of(req);
-    let (version, discard, versioned) = s3
+    let fresh: Vec<String> = new.segments.iter().map(|s| s.blob.clone()).collect();
+    let result = s3
         .write(move |s3| {
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &bucket_name)?;
@@ -199,7 +194,15 @@ pub(crate) async fn write_version(
             let (version, discard) = new.commit(s3, bucket)?;
             Ok((version, discard, bucket.versioned()))
         })
-        .await?;
+        .await;
+    let (version, discard, versioned) = match result {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Nothing names the new bytes: they go with the failed write.
+            s3.discard_blobs(fresh).await;
+            return Err(e);
+        }
+    };
     s3.discard_blobs(discard).await;
     if s3.has_event_sink() {
         let state = s3.read();
@@ -747,8 +750,15 @@ pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
             .and_then(|c| checksum::algorithm(&c.algorithm))
             .or(Some(DEFAULT_CHECKSUM)),
     };
+    let tags = if tagging_directive == "REPLACE" {
+        match req.header("x-amz-tagging") {
+            Some(v) => config::parse_tagging_header(v)?,
+            None => Vec::new(),
+        }
+    } else {
+        src.tags.clone()
+    };
     let received = body::copy(s3.blobs(), pieces, algorithm).await?;
-    let blob = received.blob.clone();
     let mut new = NewVersion::from_received(&received, req.key.clone(), req.now());
     new.meta = if replace {
         new_meta
@@ -766,23 +776,10 @@ pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
             ..new_meta
         }
     };
-    new.tags = if tagging_directive == "REPLACE" {
-        match req.header("x-amz-tagging") {
-            Some(v) => config::parse_tagging_header(v)?,
-            None => Vec::new(),
-        }
-    } else {
-        src.tags.clone()
-    };
+    new.tags = tags;
     new.acl = req.header("x-amz-acl").map(|a| format!("canned:{a}"));
     new.owner = req.ctx.account_id.clone();
-    let (version, versioned) = match write_version(s3, &req, new, "ObjectCreated:Copy").await {
-        Ok(ok) => ok,
-        Err(e) => {
-            s3.discard_blobs(vec![blob]).await;
-            return Err(e);
-        }
-    };
+    let (version, versioned) = write_version(s3, &req, new, "ObjectCreated:Copy").await?;
     let result = xml::CopyResult::new(
         iso8601_millis(version.last_modified),
         version.etag.clone(),

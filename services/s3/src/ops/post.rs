@@ -347,19 +347,12 @@ pub(crate) async fn post_object(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceE
                 if received.size < min { min } else { max }.to_string(),
             ));
     }
-    let blob = received.blob.clone();
     let mut new = NewVersion::from_received(&received, key.clone(), req.now());
     new.meta = meta;
     new.tags = tags;
     new.acl = field(&fields, "acl").map(|a| format!("canned:{a}"));
     new.owner = req.ctx.account_id.clone();
-    let (version, versioned) = match write_version(s3, &form_req, new, "ObjectCreated:Post").await {
-        Ok(ok) => ok,
-        Err(e) => {
-            s3.discard_blobs(vec![blob]).await;
-            return Err(e);
-        }
-    };
+    let (version, versioned) = write_version(s3, &form_req, new, "ObjectCreated:Post").await?;
     let location = format!(
         "http://{}.s3.localhost.localstack.cloud:4566/{}",
         req.bucket,
