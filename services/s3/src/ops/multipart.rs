@@ -142,17 +142,12 @@ async fn store_part(
         .write(move |s3| {
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &name)?;
-            let upload = bucket
-                .uploads
-                .get_mut(&upload_id)
-                .filter(|u| u.key == key)
-                .ok_or_else(|| error::no_such_upload(&upload_id))?;
-            let mut updated = upload.clone();
+            let mut updated = super::upload(bucket, &upload_id, &key)?.clone();
             let old = updated.parts.insert(number, part);
             let mut batch = Batch::new();
             persist::put_upload(&mut batch, &name, &updated);
             s3.commit(batch)?;
-            *upload = updated;
+            bucket.uploads.insert(upload_id, updated);
             Ok(old.map(|p| p.blob))
         })
         .await;
@@ -292,9 +287,7 @@ pub(crate) async fn complete(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceErro
         .write(move |s3| {
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &bucket_name)?;
-            if !bucket.uploads.contains_key(&upload_for_write) {
-                return Err(error::no_such_upload(&upload_for_write));
-            }
+            super::upload(bucket, &upload_for_write, &new.key)?;
             super::check_write_conditions(&conditions, bucket, &new.key)?;
             let mut batch = Batch::new();
             persist::delete_upload(&mut batch, &bucket_name, &upload_for_write);
@@ -472,9 +465,7 @@ pub(crate) async fn abort(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> 
         .write(move |s3| {
             let mut state = s3.write_lock();
             let bucket = super::bucket_mut(&mut state, &name)?;
-            if bucket.uploads.get(&upload_id).is_none_or(|u| u.key != key) {
-                return Err(error::no_such_upload(&upload_id));
-            }
+            super::upload(bucket, &upload_id, &key)?;
             let mut batch = Batch::new();
             persist::delete_upload(&mut batch, &name, &upload_id);
             s3.commit(batch)?;

@@ -703,6 +703,20 @@ pub(crate) fn open_copy_source(
     Ok((version, bucket.versioned(), pieces))
 }
 
+/// Whether a copy directive header says `REPLACE` (`COPY` when absent); anything else is
+/// `InvalidArgument`.
+fn replaces(req: &Req<'_>, header: &str, what: &str, argument: &str) -> Result<bool, ServiceError> {
+    match req.header(header).unwrap_or("COPY") {
+        "COPY" => Ok(false),
+        "REPLACE" => Ok(true),
+        other => Err(error::invalid_argument(
+            format!("Unknown {what} directive."),
+            argument,
+            other,
+        )),
+    }
+}
+
 pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
     let source_header = req
         .header("x-amz-copy-source")
@@ -710,23 +724,18 @@ pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
         .to_owned();
     let source = parse_copy_source(&source_header)?;
     check_bucket(s3, &req.bucket)?;
-    let directive = req.header("x-amz-metadata-directive").unwrap_or("COPY");
-    if directive != "COPY" && directive != "REPLACE" {
-        return Err(error::invalid_argument(
-            "Unknown metadata directive.",
-            "MetadataDirective",
-            directive,
-        ));
-    }
-    let tagging_directive = req.header("x-amz-tagging-directive").unwrap_or("COPY");
-    if tagging_directive != "COPY" && tagging_directive != "REPLACE" {
-        return Err(error::invalid_argument(
-            "Unknown tagging directive.",
-            "TaggingDirective",
-            tagging_directive,
-        ));
-    }
-    let replace = directive == "REPLACE";
+    let replace = replaces(
+        &req,
+        "x-amz-metadata-directive",
+        "metadata",
+        "MetadataDirective",
+    )?;
+    let replace_tags = replaces(
+        &req,
+        "x-amz-tagging-directive",
+        "tagging",
+        "TaggingDirective",
+    )?;
     let new_meta = super::meta_from_headers(&req)?;
     let same = source.bucket == req.bucket && source.key == req.key;
     let changes_something = replace
@@ -750,7 +759,7 @@ pub(crate) async fn copy(s3: &S3, req: Req<'_>) -> Result<Reply, ServiceError> {
             .and_then(|c| checksum::algorithm(&c.algorithm))
             .or(Some(DEFAULT_CHECKSUM)),
     };
-    let tags = if tagging_directive == "REPLACE" {
+    let tags = if replace_tags {
         match req.header("x-amz-tagging") {
             Some(v) => config::parse_tagging_header(v)?,
             None => Vec::new(),
