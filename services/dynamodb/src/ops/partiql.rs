@@ -152,17 +152,14 @@ fn plan(
                 Some(c) => format!("{exists} AND ({})", ph.cond(&c)),
                 None => exists,
             };
-            let mut input = json!({
+            let input = json!({
                 "TableName": table,
                 "Key": key,
                 "UpdateExpression": update.trim(),
                 "ConditionExpression": condition,
             });
-            if let Some(r) = returning {
-                input["ReturnValues"] = json!(r);
-            }
-            copy_option(options, &mut input, "ReturnValuesOnConditionCheckFailure");
-            Ok((table.clone(), Plan::Update(with_expressions(input, ph))))
+            let input = keyed_write(input, *returning, options, ph);
+            Ok((table.clone(), Plan::Update(input)))
         }
         Statement::Delete {
             table,
@@ -176,11 +173,8 @@ fn plan(
             if let Some(c) = partiql::and_all(&rest) {
                 input["ConditionExpression"] = json!(ph.cond(&c));
             }
-            if let Some(r) = returning {
-                input["ReturnValues"] = json!(r);
-            }
-            copy_option(options, &mut input, "ReturnValuesOnConditionCheckFailure");
-            Ok((table.clone(), Plan::Delete(with_expressions(input, ph))))
+            let input = keyed_write(input, *returning, options, ph);
+            Ok((table.clone(), Plan::Delete(input)))
         }
         Statement::Select {
             table,
@@ -234,6 +228,21 @@ fn plan(
             Ok((table.clone(), Plan::Query(with_expressions(input, ph))))
         }
     }
+}
+
+/// The parts UpdateItem and DeleteItem requests share: `ReturnValues` from `RETURNING`,
+/// the statement's `ReturnValuesOnConditionCheckFailure`, the placeholders.
+fn keyed_write(
+    mut input: Value,
+    returning: partiql::Returning,
+    options: &Value,
+    ph: Placeholders,
+) -> Value {
+    if let Some(r) = returning {
+        input["ReturnValues"] = json!(r);
+    }
+    copy_option(options, &mut input, "ReturnValuesOnConditionCheckFailure");
+    with_expressions(input, ph)
 }
 
 fn copy_option(from: &Value, to: &mut Value, name: &str) {
