@@ -96,6 +96,15 @@ impl Batch {
         self
     }
 
+    /// A batch that empties every one of `tables` (a service's reset).
+    pub fn clearing(tables: &[Table]) -> Self {
+        let mut batch = Self::new();
+        for table in tables {
+            batch.clear(*table);
+        }
+        batch
+    }
+
     /// Adds a clear of a whole table.
     pub fn clear(&mut self, table: Table) -> &mut Self {
         self.ops.push(Op::Clear { table });

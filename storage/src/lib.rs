@@ -12,6 +12,7 @@
 //! - [`durable`] — [`RedbStorage`] and the data-directory checks.
 //! - [`blob`] — [`BlobStore`], streamed files written temp → fsync → rename.
 //! - [`error`] — [`StorageError`], [`BlobError`].
+//! - [`model`] — [`Model`], a service's in-memory state behind its one lock.
 //!
 //! # Invariants
 //! - `commit` is atomic: all of a batch is applied or none of it.
@@ -23,6 +24,7 @@ pub mod blob;
 pub mod durable;
 pub mod error;
 pub mod memory;
+pub mod model;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +34,7 @@ pub use blob::{BlobId, BlobStore, BlobWriter};
 pub use durable::RedbStorage;
 pub use error::{BlobError, StorageError};
 pub use memory::MemoryStorage;
+pub use model::Model;
 
 /// One key/value row of a table.
 pub type Row = (Vec<u8>, Vec<u8>);

@@ -29,13 +29,13 @@ mod error;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLockReadGuard, RwLockWriteGuard};
 
 use ruststack_protocol::service::BoxFuture;
 use ruststack_protocol::{
     Clock, Request, RequestContext, Response, Service, ServiceError, ServiceId,
 };
-use ruststack_storage::{Batch, Storage, StorageError};
+use ruststack_storage::{Batch, Model, Storage, StorageError};
 use serde_json::Value;
 
 /// The DynamoDB service. Cloning is cheap; clones share state.
@@ -45,7 +45,7 @@ pub struct DynamoDb {
 }
 
 struct Inner {
-    state: RwLock<state::State>,
+    state: Model<state::State>,
     storage: Arc<dyn Storage>,
     /// TransactWriteItems client request tokens → (request, when).
     tokens: Mutex<HashMap<TokenKey, (Value, i64)>>,
@@ -83,7 +83,7 @@ impl DynamoDb {
         let (state, next_stream_seq) = persist::load(storage.as_ref())?;
         Ok(Self {
             inner: Arc::new(Inner {
-                state: RwLock::new(state),
+                state: Model::new(state),
                 storage,
                 tokens: Mutex::new(HashMap::new()),
                 stream_seq: AtomicU64::new(next_stream_seq),
@@ -92,17 +92,11 @@ impl DynamoDb {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, state::State> {
-        self.inner
-            .state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.state.read()
     }
 
     pub(crate) fn write_lock(&self) -> RwLockWriteGuard<'_, state::State> {
-        self.inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.state.write()
     }
 
     pub(crate) fn next_stream_seq(&self) -> u64 {
@@ -223,11 +217,7 @@ impl Service for DynamoDb {
 
     fn reset(&self) -> Result<(), ServiceError> {
         let mut state = self.write_lock();
-        let mut batch = Batch::new();
-        for table in persist::ALL_TABLES {
-            batch.clear(table);
-        }
-        self.commit(batch)?;
+        self.commit(Batch::clearing(&persist::ALL_TABLES))?;
         *state = state::State::default();
         Ok(())
     }

@@ -33,13 +33,13 @@ mod error;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLockReadGuard, RwLockWriteGuard};
 
 use ruststack_protocol::service::BoxFuture;
 use ruststack_protocol::{
     Clock, Request, RequestContext, Response, Service, ServiceError, ServiceId,
 };
-use ruststack_storage::{Batch, Storage, StorageError};
+use ruststack_storage::{Batch, Model, Storage, StorageError};
 
 pub use subscription::{Deliver, Delivery};
 
@@ -50,7 +50,7 @@ pub struct Logs {
 }
 
 struct Inner {
-    state: RwLock<state::State>,
+    state: Model<state::State>,
     storage: Arc<dyn Storage>,
     clock: Clock,
     next_seq: AtomicU64,
@@ -87,7 +87,7 @@ impl Logs {
         let (state, next_seq) = persist::load(storage.as_ref())?;
         Ok(Self {
             inner: Arc::new(Inner {
-                state: RwLock::new(state),
+                state: Model::new(state),
                 storage,
                 clock,
                 next_seq: AtomicU64::new(next_seq),
@@ -98,19 +98,11 @@ impl Logs {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, state::State> {
-        // A poisoned lock means a panic mid-read or after a commit's apply; the model is
-        // still consistent with storage (changes are applied only after a commit).
-        self.inner
-            .state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.state.read()
     }
 
     pub(crate) fn write_lock(&self) -> RwLockWriteGuard<'_, state::State> {
-        self.inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.state.write()
     }
 
     pub(crate) fn commit(&self, batch: Batch) -> Result<(), ServiceError> {
@@ -186,11 +178,7 @@ impl Service for Logs {
 
     fn reset(&self) -> Result<(), ServiceError> {
         let mut state = self.write_lock();
-        let mut batch = Batch::new();
-        for table in persist::ALL_TABLES {
-            batch.clear(table);
-        }
-        self.commit(batch)?;
+        self.commit(Batch::clearing(&persist::ALL_TABLES))?;
         *state = state::State::default();
         drop(state);
         if let Ok(mut queries) = self.inner.queries.lock() {

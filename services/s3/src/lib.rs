@@ -31,11 +31,11 @@ mod state;
 mod xml;
 
 use std::collections::HashSet;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 
 use ruststack_protocol::service::BoxFuture;
 use ruststack_protocol::{Request, RequestContext, Response, Service, ServiceError, ServiceId};
-use ruststack_storage::{Batch, BlobId, BlobStore, Storage, StorageError};
+use ruststack_storage::{Batch, BlobId, BlobStore, Model, Storage, StorageError};
 
 pub use events::{EventSink, S3Event};
 
@@ -53,7 +53,7 @@ pub struct S3 {
 }
 
 struct Inner {
-    state: RwLock<state::State>,
+    state: Model<state::State>,
     storage: Arc<dyn Storage>,
     blobs: BlobStore,
     events: Option<EventSink>,
@@ -70,7 +70,7 @@ impl S3 {
         let state = persist::load(storage.as_ref())?;
         Ok(Self {
             inner: Arc::new(Inner {
-                state: RwLock::new(state),
+                state: Model::new(state),
                 storage,
                 blobs,
                 events,
@@ -96,19 +96,11 @@ impl S3 {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, state::State> {
-        // A poisoned lock means a panic after a commit's apply; the model still matches
-        // storage because changes are applied only after their commit.
-        self.inner
-            .state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.state.read()
     }
 
     pub(crate) fn write_lock(&self) -> RwLockWriteGuard<'_, state::State> {
-        self.inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.state.write()
     }
 
     pub(crate) fn commit(&self, batch: Batch) -> Result<(), ServiceError> {
@@ -175,11 +167,7 @@ impl Service for S3 {
 
     fn reset(&self) -> Result<(), ServiceError> {
         let mut state = self.write_lock();
-        let mut batch = Batch::new();
-        for table in persist::ALL_TABLES {
-            batch.clear(table);
-        }
-        self.commit(batch)?;
+        self.commit(Batch::clearing(&persist::ALL_TABLES))?;
         let old = std::mem::take(&mut *state);
         drop(state);
         for bucket in old.buckets.into_values() {
