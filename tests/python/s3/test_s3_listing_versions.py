@@ -3,27 +3,14 @@ version ids, delete markers, the null version, ListObjectVersions paging."""
 
 import uuid
 
-import botocore
 import pytest
+
+from s3_support import error_of, new_bucket
 
 
 @pytest.fixture
 def s3(client):
     return client("s3")
-
-
-def new_bucket(s3, versioning=None) -> str:
-    name = f"lst-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    if versioning:
-        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
-    return name
-
-
-def error_of(call):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call()
-    return e.value.response
 
 
 KEYS = ["a/1", "a/2", "a/b/3", "b", "c d/e", "c d/f", "z"]

@@ -3,11 +3,11 @@ listing and aborting."""
 
 import base64
 import hashlib
-import uuid
 import zlib
 
-import botocore
 import pytest
+
+from s3_support import error_of, new_bucket
 
 MIB = 1024 * 1024
 
@@ -15,18 +15,6 @@ MIB = 1024 * 1024
 @pytest.fixture
 def s3(client):
     return client("s3")
-
-
-def new_bucket(s3) -> str:
-    name = f"mpu-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
-
-
-def error_of(call):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call()
-    return e.value.response
 
 
 def test_upload_complete_and_read_parts(s3):

@@ -4,27 +4,13 @@ attributes, tagging and ACLs."""
 
 import base64
 import hashlib
-import uuid
 import zlib
 from datetime import datetime, timedelta, timezone
 
-import botocore
 import pytest
-import urllib.request
 
 from conftest import http
-
-
-def new_bucket(s3) -> str:
-    name = f"obj-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=name)
-    return name
-
-
-def error_of(call):
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        call()
-    return e.value.response
+from s3_support import error_of, new_bucket
 
 
 @pytest.fixture
