@@ -106,6 +106,14 @@ def s3v4(server):
 
 
 @pytest.fixture
+def s3v2(server):
+    """A client that presigns with the legacy SigV2 query (`AWSAccessKeyId`, `Signature`)."""
+    return server.client(
+        "s3", config=Config(signature_version="s3", retries={"max_attempts": 1})
+    )
+
+
+@pytest.fixture
 def bucket(s3):
     name = unique()
     s3.create_bucket(Bucket=name)
@@ -950,12 +958,9 @@ def test_presigned_url_expires(server, s3, s3v4, bucket):
     assert "Expires" in err and "ServerTime" in err
 
 
-def test_presigned_sigv2(server, bucket, s3):
-    v2 = server.client(
-        "s3", config=Config(signature_version="s3", retries={"max_attempts": 1})
-    )
+def test_presigned_sigv2(server, bucket, s3, s3v2):
     s3.put_object(Bucket=bucket, Key="v2.txt", Body=b"legacy")
-    url = v2.generate_presigned_url(
+    url = s3v2.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "v2.txt"}, ExpiresIn=300
     )
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
@@ -963,7 +968,7 @@ def test_presigned_sigv2(server, bucket, s3):
     status, _, body = raw(url)
     assert status == 200 and body == b"legacy"
 
-    put_url = v2.generate_presigned_url(
+    put_url = s3v2.generate_presigned_url(
         "put_object", Params={"Bucket": bucket, "Key": "v2-put.txt"}, ExpiresIn=300
     )
     status, _, _ = raw(put_url, "PUT", b"via v2")
@@ -980,12 +985,9 @@ def test_presigned_with_default_client(server, s3, bucket):
     assert status == 200 and body == b"default signer"
 
 
-def test_presigned_sigv2_expires(server, bucket, s3):
-    v2 = server.client(
-        "s3", config=Config(signature_version="s3", retries={"max_attempts": 1})
-    )
+def test_presigned_sigv2_expires(server, bucket, s3, s3v2):
     s3.put_object(Bucket=bucket, Key="v2.txt", Body=b"legacy")
-    url = v2.generate_presigned_url(
+    url = s3v2.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "v2.txt"}, ExpiresIn=1
     )
     with clock_advanced(server, 30):
