@@ -64,6 +64,23 @@ pub struct Cli {
     /// LocalStack's `LS_LOG`.
     #[arg(long = "ls-log", env = "LS_LOG", hide = true)]
     pub ls_log: Option<String>,
+    /// How long an idle Lambda function instance stays warm, in seconds (default 600).
+    #[arg(long, env = "RUSTSTACK_LAMBDA_KEEPALIVE", value_name = "SECONDS")]
+    pub lambda_keepalive: Option<u64>,
+    /// LocalStack's `LAMBDA_LIMITS_CONCURRENT_EXECUTIONS`.
+    #[arg(
+        long = "ls-lambda-concurrency",
+        env = "LAMBDA_LIMITS_CONCURRENT_EXECUTIONS",
+        hide = true
+    )]
+    pub ls_lambda_concurrency: Option<String>,
+    /// LocalStack's `LAMBDA_RETRY_BASE_DELAY` (seconds).
+    #[arg(
+        long = "ls-lambda-retry-base-delay",
+        env = "LAMBDA_RETRY_BASE_DELAY",
+        hide = true
+    )]
+    pub ls_lambda_retry_base_delay: Option<String>,
     /// LocalStack's `LAMBDA_KEEPALIVE_MS`.
     #[arg(
         long = "ls-lambda-keepalive-ms",

@@ -63,6 +63,11 @@ pub struct Config {
     pub external_host: String,
     /// How long an idle Lambda instance stays warm (`LAMBDA_KEEPALIVE_MS`).
     pub lambda_keepalive: Duration,
+    /// How many Lambda instances may run at once (`LAMBDA_LIMITS_CONCURRENT_EXECUTIONS`).
+    pub lambda_max_concurrency: u32,
+    /// Delay before the first retry of a failed asynchronous invocation
+    /// (`LAMBDA_RETRY_BASE_DELAY`, seconds; AWS waits about a minute).
+    pub lambda_retry_delay: Duration,
     /// Whether presigned S3 URLs skip signature checks (`S3_SKIP_SIGNATURE_VALIDATION`).
     pub s3_skip_signature_validation: bool,
     /// Whether DynamoDB deletes TTL-expired items (`DYNAMODB_REMOVE_EXPIRED_ITEMS`, default
@@ -156,14 +161,35 @@ impl TryFrom<Cli> for Config {
             _ => format!("localhost:{port}"),
         };
 
-        let lambda_keepalive = match cli.ls_lambda_keepalive_ms.as_deref().map(str::trim) {
-            None | Some("") => Duration::from_millis(600_000),
-            Some(ms) => Duration::from_millis(ms.parse().map_err(|_| {
+        let lambda_keepalive = match (cli.lambda_keepalive, cli.ls_lambda_keepalive_ms.as_deref().map(str::trim)) {
+            (Some(secs), _) => Duration::from_secs(secs),
+            (None, None | Some("")) => Duration::from_millis(600_000),
+            (None, Some(ms)) => Duration::from_millis(ms.parse().map_err(|_| {
                 invalid(
                     "LAMBDA_KEEPALIVE_MS",
                     format!("'{ms}' is not a number of milliseconds"),
                 )
             })?),
+        };
+        let lambda_max_concurrency = match cli.ls_lambda_concurrency.as_deref().map(str::trim) {
+            None | Some("") => 1000,
+            Some(n) => n.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                invalid(
+                    "LAMBDA_LIMITS_CONCURRENT_EXECUTIONS",
+                    format!("'{n}' is not a positive number"),
+                )
+            })?,
+        };
+        let lambda_retry_delay = match cli.ls_lambda_retry_base_delay.as_deref().map(str::trim) {
+            None | Some("") => Duration::from_secs(60),
+            Some(s) => Duration::from_secs_f64(
+                s.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).ok_or_else(|| {
+                    invalid(
+                        "LAMBDA_RETRY_BASE_DELAY",
+                        format!("'{s}' is not a number of seconds"),
+                    )
+                })?,
+            ),
         };
 
         Ok(Config {
@@ -175,6 +201,8 @@ impl TryFrom<Cli> for Config {
             init_dir: cli.init_dir,
             external_host,
             lambda_keepalive,
+            lambda_max_concurrency,
+            lambda_retry_delay,
             // LocalStack's default is to skip (is_env_not_false).
             s3_skip_signature_validation: !localstack_false(
                 cli.ls_s3_skip_signature_validation.as_deref(),

@@ -66,17 +66,18 @@ pub async fn run(
     let local = listener.local_addr()?;
     let clock = Clock::new();
     let stores = Stores::open(config.data_dir.as_deref())?;
-    let registry = registry::build(&registry::Deps {
-        config: &config,
-        stores: &stores,
-        clock: &clock,
-    })?;
-    let hooks = InitHooks::discover(&config.init_dir);
     let endpoint = {
         let mut c = config.clone();
         c.listen = local;
         c.local_endpoint_url()
     };
+    let registry = registry::build(&registry::Deps {
+        config: &config,
+        stores: &stores,
+        clock: &clock,
+        endpoint_url: endpoint.clone(),
+    })?;
+    let hooks = InitHooks::discover(&config.init_dir);
     let hook_env = [
         ("AWS_ENDPOINT_URL", endpoint.clone()),
         ("AWS_ACCESS_KEY_ID", "test".to_owned()),
@@ -139,6 +140,7 @@ pub async fn run(
             "shutdown.d scripts still running after {SHUTDOWN_HOOKS_TIMEOUT:?}; exiting"
         );
     }
+    app.registry.shutdown();
     // Every acknowledged write is already committed; dropping the stores closes the database.
     drop(app);
     drop(stores);

@@ -114,6 +114,24 @@ pub fn detect(parts: &Parts, auth: Option<&Auth>) -> Route {
         }
     }
 
+    // Lambda's own data-plane paths: function URLs without DNS
+    // (`/_aws/lambda-url/<url-id>/…`) and code downloads (`/_aws/lambda/code/<id>`).
+    if let Some(rest) = path.strip_prefix("/_aws/lambda-url/") {
+        let url_id = rest.split('/').next().unwrap_or_default();
+        if !url_id.is_empty() {
+            return service_route(
+                ServiceId::Lambda,
+                Endpoint::LambdaUrl {
+                    url_id: url_id.to_owned(),
+                },
+                None,
+            );
+        }
+    }
+    if path.starts_with("/_aws/lambda/code/") {
+        return service_route(ServiceId::Lambda, Endpoint::Api, None);
+    }
+
     // 2. X-Amz-Target
     if let Some(target) = parts
         .headers

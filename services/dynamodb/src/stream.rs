@@ -322,3 +322,55 @@ fn record_json(caller: &Caller, r: &StreamRecord) -> Value {
     }
     out
 }
+
+impl DynamoDb {
+    /// The caller a stream ARN belongs to (`arn:aws:dynamodb:<region>:<account>:table/…`).
+    fn stream_caller(&self, arn: &str) -> Result<Caller, String> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        match parts.as_slice() {
+            ["arn", _, "dynamodb", region, account, _] => Ok(Caller {
+                account: (*account).to_owned(),
+                region: (*region).to_owned(),
+                now: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64),
+            }),
+            _ => Err(format!("Invalid stream ARN: {arn}")),
+        }
+    }
+
+    /// Up to `limit` records of a stream after sequence number `after` (from the oldest
+    /// kept when `None`), each in the shape Lambda delivers (with `eventSourceARN`): how an
+    /// event source mapping reads the stream.
+    pub fn stream_records(
+        &self,
+        arn: &str,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Value)>, String> {
+        let caller = self.stream_caller(arn)?;
+        let state = self.read();
+        let table = table_of_arn(&state, &caller, arn).map_err(|e| e.message().to_owned())?;
+        let label = arn.rsplit_once("/stream/").map(|(_, l)| l).unwrap_or_default();
+        let oldest = caller.now as f64 / 1000.0 - RETENTION_S;
+        Ok(table
+            .stream
+            .iter()
+            .filter(|r| r.label == label && after.is_none_or(|a| r.seq > a) && r.created >= oldest)
+            .take(limit)
+            .map(|r| {
+                let mut record = record_json(&caller, r);
+                record["eventSourceARN"] = json!(arn);
+                (r.seq, record)
+            })
+            .collect())
+    }
+
+    /// The sequence number of a stream's newest record (`None` when it is empty).
+    pub fn stream_latest(&self, arn: &str) -> Result<Option<u64>, String> {
+        let caller = self.stream_caller(arn)?;
+        let state = self.read();
+        let table = table_of_arn(&state, &caller, arn).map_err(|e| e.message().to_owned())?;
+        Ok(table.stream.iter().map(|r| r.seq).max())
+    }
+}

@@ -95,6 +95,43 @@ impl S3 {
         live
     }
 
+    /// The bytes of an object's current version (or of `version_id`), for another service
+    /// that takes code from S3 (Lambda). Blocking. The error names S3's code and message.
+    pub fn object_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Vec<u8>, String> {
+        let segments = {
+            let state = self.read();
+            let b = state.buckets.get(bucket).ok_or(
+                "S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
+            )?;
+            let no_key = "S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.";
+            let versions = b.objects.get(key).ok_or(no_key)?;
+            let v = match version_id {
+                Some(id) => versions.iter().find(|v| v.version_id == id),
+                None => versions.last(),
+            }
+            .filter(|v| !v.delete_marker)
+            .ok_or(no_key)?;
+            v.segments.clone()
+        };
+        let mut out = Vec::new();
+        for s in segments {
+            match (&s.inline, BlobId::parse(&s.blob)) {
+                (Some(bytes), _) => out.extend_from_slice(bytes),
+                (None, Some(id)) => {
+                    let data = std::fs::read(self.inner.blobs.path(&id)).map_err(|e| e.to_string())?;
+                    out.extend_from_slice(&data);
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, state::State> {
         self.inner.state.read()
     }
