@@ -132,7 +132,11 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
         };
         let options = ruststack_lambda::Options {
             endpoint_url: deps.endpoint_url.clone(),
-            work_dir: deps.config.data_dir.as_ref().map(|d| d.join("lambda")),
+            work_dir: deps
+                .config
+                .data_dir
+                .as_ref()
+                .map(|d| d.join(ruststack_storage::WORK_DIR).join("lambda")),
             keepalive: deps.config.lambda_keepalive,
             max_concurrency: deps.config.lambda_max_concurrency,
             retry_delay: deps.config.lambda_retry_delay,

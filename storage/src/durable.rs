@@ -17,6 +17,9 @@ use crate::{Batch, Op, Row, Storage, StorageError, Table};
 pub const DB_FILE: &str = "ruststack.redb";
 /// The blob directory inside the data directory.
 pub const BLOB_DIR: &str = "blobs";
+/// Directory for files services derive from their records and can rebuild (Lambda's
+/// extracted packages), inside the data directory.
+pub const WORK_DIR: &str = "work";
 /// The data format this build writes and reads.
 pub const FORMAT: &str = "ruststack-data/1";
 
@@ -86,7 +89,7 @@ fn check_entries(dir: &Path) -> Result<(), StorageError> {
             .file_name()
             .to_string_lossy()
             .into_owned();
-        if !(name == DB_FILE || name == BLOB_DIR || name == "lost+found" || name.starts_with('.')) {
+        if !(name == DB_FILE || name == BLOB_DIR || name == WORK_DIR || name == "lost+found" || name.starts_with('.')) {
             foreign.push(name);
         }
     }

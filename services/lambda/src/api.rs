@@ -184,7 +184,11 @@ async fn code_download(lambda: &Lambda, blob: &str) -> Result<Response, ServiceE
 }
 
 /// The operation a method and path name, and the path parameters it takes.
-fn operation(method: &Method, segments: &[String]) -> Option<&'static str> {
+fn operation(
+    method: &Method,
+    segments: &[String],
+    find_layer_version: bool,
+) -> Option<&'static str> {
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
     let m = method.as_str();
     Some(match (m, s.as_slice()) {
@@ -230,6 +234,7 @@ fn operation(method: &Method, segments: &[String]) -> Option<&'static str> {
         ("GET", ["event-source-mappings", _]) => "GetEventSourceMapping",
         ("PUT", ["event-source-mappings", _]) => "UpdateEventSourceMapping",
         ("DELETE", ["event-source-mappings", _]) => "DeleteEventSourceMapping",
+        ("GET", ["layers"]) if find_layer_version => "GetLayerVersionByArn",
         ("GET", ["layers"]) => "ListLayers",
         ("POST", ["layers", _, "versions"]) => "PublishLayerVersion",
         ("GET", ["layers", _, "versions"]) => "ListLayerVersions",
@@ -265,7 +270,8 @@ pub(crate) async fn dispatch(
     if segments.last().is_some_and(String::is_empty) {
         segments.pop();
     }
-    let Some(op) = operation(&parts.method, &segments) else {
+    let find = parts.uri.query().is_some_and(|q| q.contains("find=LayerVersion"));
+    let Some(op) = operation(&parts.method, &segments, find) else {
         let name = format!("{} {}", parts.method, parts.uri.path());
         return Err(envelope::unknown_operation(ctx.protocol, &name));
     };
@@ -295,7 +301,7 @@ pub(crate) async fn dispatch(
             ops::versions::handle(lambda, &caller, op, req).await
         }
         "PublishLayerVersion" | "ListLayerVersions" | "GetLayerVersion"
-        | "DeleteLayerVersion" | "ListLayers" => {
+        | "DeleteLayerVersion" | "ListLayers" | "GetLayerVersionByArn" => {
             ops::layers::handle(lambda, &caller, op, req).await
         }
         "CreateEventSourceMapping"

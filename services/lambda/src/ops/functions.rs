@@ -427,7 +427,8 @@ fn get(lambda: &Lambda, caller: &Caller, req: &Req, whole: bool) -> Result<Respo
     let state = lambda.read();
     let f = function(&state, &key)?;
     let (v, name) = version(&key, f, q.as_deref())?;
-    let config = configuration(&key, &name, v, q.is_some());
+    let arn_qualifier = q.as_deref().or((name != "$LATEST").then_some(name.as_str()));
+    let config = super::configuration_as(&key, &name, v, arn_qualifier);
     if !whole {
         return reply(StatusCode::OK, &config);
     }

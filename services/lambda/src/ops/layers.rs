@@ -79,6 +79,27 @@ pub(crate) async fn handle(
     if op == "ListLayers" {
         return list_layers(lambda, caller, &req);
     }
+    if op == "GetLayerVersionByArn" {
+        let arn = req.q("Arn").ok_or_else(|| error::missing("arn"))?;
+        let (layer, n) = arn
+            .rsplit_once(':')
+            .and_then(|(layer, n)| Some((layer, n.parse::<u64>().ok()?)))
+            .ok_or_else(|| {
+                error::validation(
+                    arn,
+                    "arn",
+                    "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)",
+                )
+            })?;
+        let k = layer_key(caller, layer)?;
+        let state = lambda.read();
+        let v = state
+            .layers
+            .get(&k)
+            .and_then(|l| l.versions.get(&n))
+            .ok_or_else(not_found)?;
+        return reply(StatusCode::OK, &version_json(lambda, &k, n, v, true));
+    }
     let k = layer_key(caller, &req.segments[1])?;
     let number = |req: &Req| -> Result<u64, ServiceError> {
         req.segments[3].parse::<u64>().map_err(|_| not_found())

@@ -149,11 +149,22 @@ pub(crate) fn configuration(
     v: &Version,
     qualified: bool,
 ) -> Value {
+    let qualifier = (qualified || version_name != "$LATEST").then_some(version_name);
+    configuration_as(key, version_name, v, qualifier)
+}
+
+/// [`configuration`] with the ARN qualified by `arn_qualifier` (an alias, a version), or
+/// unqualified when `None`.
+pub(crate) fn configuration_as(
+    key: &FnKey,
+    version_name: &str,
+    v: &Version,
+    arn_qualifier: Option<&str>,
+) -> Value {
     let c = &v.config;
-    let arn = if qualified || version_name != "$LATEST" {
-        key.qualified_arn(version_name)
-    } else {
-        key.arn()
+    let arn = match arn_qualifier {
+        Some(q) => key.qualified_arn(q),
+        None => key.arn(),
     };
     let mut out = Map::new();
     out.insert("FunctionName".into(), json!(key.name));

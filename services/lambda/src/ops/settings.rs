@@ -258,9 +258,9 @@ async fn policy(
                 .iter()
                 .any(|s| s.get("Sid").and_then(Value::as_str) == Some(sid.as_str()))
             {
-                return Err(error::conflict(
-                    "The statement id (sid) provided already exists. Please choose a new statement id, or remove the existing statement.".to_owned(),
-                ));
+                return Err(error::conflict(format!(
+                    "The statement id ({sid}) provided already exists. Please provide a new statement id, or remove the existing statement."
+                )));
             }
             statements.push(statement);
             f.policy_revision = revision();

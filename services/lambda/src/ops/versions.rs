@@ -84,7 +84,7 @@ async fn publish_version(
                 && sha != f.latest.code.sha256
             {
                 return Err(error::invalid_parameter(&format!(
-                    "CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again from the beginning.",
+                    "CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.",
                     f.latest.code.sha256
                 )));
             }
