@@ -161,7 +161,10 @@ impl TryFrom<Cli> for Config {
             _ => format!("localhost:{port}"),
         };
 
-        let lambda_keepalive = match (cli.lambda_keepalive, cli.ls_lambda_keepalive_ms.as_deref().map(str::trim)) {
+        let lambda_keepalive = match (
+            cli.lambda_keepalive,
+            cli.ls_lambda_keepalive_ms.as_deref().map(str::trim),
+        ) {
             (Some(secs), _) => Duration::from_secs(secs),
             (None, None | Some("")) => Duration::from_millis(600_000),
             (None, Some(ms)) => Duration::from_millis(ms.parse().map_err(|_| {
@@ -183,12 +186,15 @@ impl TryFrom<Cli> for Config {
         let lambda_retry_delay = match cli.ls_lambda_retry_base_delay.as_deref().map(str::trim) {
             None | Some("") => Duration::from_secs(60),
             Some(s) => Duration::from_secs_f64(
-                s.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).ok_or_else(|| {
-                    invalid(
-                        "LAMBDA_RETRY_BASE_DELAY",
-                        format!("'{s}' is not a number of seconds"),
-                    )
-                })?,
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .ok_or_else(|| {
+                        invalid(
+                            "LAMBDA_RETRY_BASE_DELAY",
+                            format!("'{s}' is not a number of seconds"),
+                        )
+                    })?,
             ),
         };
 

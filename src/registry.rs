@@ -109,13 +109,21 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
 
     let lambda = if enabled(ServiceId::Lambda) {
         let logs_for_lambda = logs_cell.clone();
-        let log_sink: ruststack_lambda::LogSink = Arc::new(move |batch: ruststack_lambda::LogBatch| {
-            if let Some(logs) = logs_for_lambda.get()
-                && let Err(e) = logs.append(&batch.account, &batch.region, &batch.group, &batch.stream, &batch.lines)
-            {
-                tracing::warn!(error = %e.message(), "could not write function output to CloudWatch Logs");
-            }
-        });
+        let log_sink: ruststack_lambda::LogSink = Arc::new(
+            move |batch: ruststack_lambda::LogBatch| {
+                if let Some(logs) = logs_for_lambda.get()
+                    && let Err(e) = logs.append(
+                        &batch.account,
+                        &batch.region,
+                        &batch.group,
+                        &batch.stream,
+                        &batch.lines,
+                    )
+                {
+                    tracing::warn!(error = %e.message(), "could not write function output to CloudWatch Logs");
+                }
+            },
+        );
         let s3_for_lambda = s3_cell.clone();
         let objects: ruststack_lambda::ObjectSource = Arc::new(move |bucket, key, version| {
             let s3 = s3_for_lambda
@@ -125,9 +133,9 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
         });
         let hooks = ruststack_lambda::Hooks {
             logs: enabled(ServiceId::Logs).then_some(log_sink),
-            streams: dynamodb.clone().map(|d| {
-                Arc::new(StreamReader(d)) as Arc<dyn ruststack_lambda::StreamSource>
-            }),
+            streams: dynamodb
+                .clone()
+                .map(|d| Arc::new(StreamReader(d)) as Arc<dyn ruststack_lambda::StreamSource>),
             objects: enabled(ServiceId::S3).then_some(objects),
         };
         let options = ruststack_lambda::Options {
@@ -160,11 +168,12 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
         let sink = lambda.clone().map(|lambda| {
             Arc::new(move |event: ruststack_s3::S3Event| {
                 if event.destination.starts_with("arn:aws:lambda:") {
-                    lambda.invoke_event(&event.destination, event.payload);
+                    lambda.invoke_event(&event.destination, &event.payload);
                 }
             }) as ruststack_s3::EventSink
         });
-        let s3 = ruststack_s3::S3::open(deps.stores.tables.clone(), deps.stores.blobs.clone(), sink)?;
+        let s3 =
+            ruststack_s3::S3::open(deps.stores.tables.clone(), deps.stores.blobs.clone(), sink)?;
         live_blobs.extend(s3.live_blobs());
         let _ = s3_cell.set(s3.clone());
         registry.register(Arc::new(s3));
@@ -173,7 +182,7 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
         let deliver = lambda.clone().map(|lambda| {
             Arc::new(move |d: ruststack_logs::Delivery| {
                 if d.destination_arn.starts_with("arn:aws:lambda:") {
-                    lambda.invoke_event(&d.destination_arn, d.event);
+                    lambda.invoke_event(&d.destination_arn, &d.event);
                 }
             }) as ruststack_logs::Deliver
         });

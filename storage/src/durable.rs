@@ -89,7 +89,12 @@ fn check_entries(dir: &Path) -> Result<(), StorageError> {
             .file_name()
             .to_string_lossy()
             .into_owned();
-        if !(name == DB_FILE || name == BLOB_DIR || name == WORK_DIR || name == "lost+found" || name.starts_with('.')) {
+        if !(name == DB_FILE
+            || name == BLOB_DIR
+            || name == WORK_DIR
+            || name == "lost+found"
+            || name.starts_with('.'))
+        {
             foreign.push(name);
         }
     }

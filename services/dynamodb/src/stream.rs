@@ -351,7 +351,10 @@ impl DynamoDb {
         let caller = self.stream_caller(arn)?;
         let state = self.read();
         let table = table_of_arn(&state, &caller, arn).map_err(|e| e.message().to_owned())?;
-        let label = arn.rsplit_once("/stream/").map(|(_, l)| l).unwrap_or_default();
+        let label = arn
+            .rsplit_once("/stream/")
+            .map(|(_, l)| l)
+            .unwrap_or_default();
         let oldest = caller.now as f64 / 1000.0 - RETENTION_S;
         Ok(table
             .stream

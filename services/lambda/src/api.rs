@@ -145,7 +145,8 @@ impl Input {
 
 /// A JSON response.
 pub(crate) fn reply(status: StatusCode, body: &Value) -> Result<Response, ServiceError> {
-    let bytes = serde_json::to_vec(body).map_err(|e| ServiceError::internal("ServiceException", e))?;
+    let bytes =
+        serde_json::to_vec(body).map_err(|e| ServiceError::internal("ServiceException", e))?;
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
@@ -165,13 +166,16 @@ pub(crate) fn empty(status: StatusCode) -> Response {
 /// Serves a package zip named by a `Code.Location` URL (only blobs a function or layer
 /// version names).
 async fn code_download(lambda: &Lambda, blob: &str) -> Result<Response, ServiceError> {
-    let known = lambda
-        .live_blobs()
-        .iter()
-        .any(|b| b.as_str() == blob);
-    let id = ruststack_storage::BlobId::parse(blob).filter(|_| known).ok_or_else(|| {
-        ServiceError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", "The resource you requested does not exist.")
-    })?;
+    let known = lambda.live_blobs().iter().any(|b| b.as_str() == blob);
+    let id = ruststack_storage::BlobId::parse(blob)
+        .filter(|_| known)
+        .ok_or_else(|| {
+            ServiceError::new(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFoundException",
+                "The resource you requested does not exist.",
+            )
+        })?;
     let bytes = tokio::fs::read(lambda.blobs().path(&id))
         .await
         .map_err(|e| ServiceError::internal("ServiceException", e))?;
@@ -270,7 +274,10 @@ pub(crate) async fn dispatch(
     if segments.last().is_some_and(String::is_empty) {
         segments.pop();
     }
-    let find = parts.uri.query().is_some_and(|q| q.contains("find=LayerVersion"));
+    let find = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.contains("find=LayerVersion"));
     let Some(op) = operation(&parts.method, &segments, find) else {
         let name = format!("{} {}", parts.method, parts.uri.path());
         return Err(envelope::unknown_operation(ctx.protocol, &name));
@@ -296,14 +303,19 @@ pub(crate) async fn dispatch(
         | "UpdateFunctionConfiguration"
         | "UpdateFunctionCode"
         | "GetAccountSettings" => ops::functions::handle(lambda, &caller, op, req).await,
-        "PublishVersion" | "ListVersionsByFunction" | "CreateAlias" | "ListAliases"
-        | "GetAlias" | "UpdateAlias" | "DeleteAlias" => {
-            ops::versions::handle(lambda, &caller, op, req).await
-        }
-        "PublishLayerVersion" | "ListLayerVersions" | "GetLayerVersion"
-        | "DeleteLayerVersion" | "ListLayers" | "GetLayerVersionByArn" => {
-            ops::layers::handle(lambda, &caller, op, req).await
-        }
+        "PublishVersion"
+        | "ListVersionsByFunction"
+        | "CreateAlias"
+        | "ListAliases"
+        | "GetAlias"
+        | "UpdateAlias"
+        | "DeleteAlias" => ops::versions::handle(lambda, &caller, op, req).await,
+        "PublishLayerVersion"
+        | "ListLayerVersions"
+        | "GetLayerVersion"
+        | "DeleteLayerVersion"
+        | "ListLayers"
+        | "GetLayerVersionByArn" => ops::layers::handle(lambda, &caller, op, req).await,
         "CreateEventSourceMapping"
         | "ListEventSourceMappings"
         | "GetEventSourceMapping"

@@ -76,7 +76,9 @@ pub(crate) fn extract(blobs: &BlobStore, code: &Code, root: &Path) -> io::Result
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "missing code blob"))?;
     let file = fs::File::open(blobs.path(&blob))?;
     fs::create_dir_all(root)?;
-    let tmp = tempfile::Builder::new().prefix(".extract-").tempdir_in(root)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".extract-")
+        .tempdir_in(root)?;
     unpack(file, tmp.path())?;
     let staged = tmp.keep();
     match fs::rename(&staged, &dest) {
@@ -179,7 +181,10 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = extract(&blobs, &code, root.path()).unwrap();
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.join("bootstrap")).unwrap().permissions().mode();
+        let mode = fs::metadata(dir.join("bootstrap"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o755);
         assert_eq!(fs::read(dir.join("lib/a.py")).unwrap(), b"x = 1\n");
         assert!(!root.path().join("evil").exists());

@@ -85,7 +85,9 @@ pub(crate) fn invalid_content(detail: &str) -> ServiceError {
     ServiceError::new(
         StatusCode::BAD_REQUEST,
         "InvalidRequestContentException",
-        format!("Could not parse request body into json: Could not parse payload into json: {detail}"),
+        format!(
+            "Could not parse request body into json: Could not parse payload into json: {detail}"
+        ),
     )
 }
 

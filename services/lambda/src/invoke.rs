@@ -105,7 +105,11 @@ pub(crate) async fn invoke(
         ),
         None => None,
     };
-    let limit = if kind == "Event" { ASYNC_LIMIT } else { SYNC_LIMIT };
+    let limit = if kind == "Event" {
+        ASYNC_LIMIT
+    } else {
+        SYNC_LIMIT
+    };
     let too_large = req
         .headers
         .get(header::CONTENT_LENGTH)
@@ -223,7 +227,13 @@ fn retries(lambda: &Lambda, spec: &Spec) -> u64 {
 }
 
 /// Runs an asynchronous invocation in the background with AWS's retry policy.
-fn spawn_async(lambda: Lambda, spec: Spec, invoked_arn: String, payload: Bytes, request_id: String) {
+fn spawn_async(
+    lambda: Lambda,
+    spec: Spec,
+    invoked_arn: String,
+    payload: Bytes,
+    request_id: String,
+) {
     tokio::spawn(async move {
         let attempts = 1 + retries(&lambda, &spec);
         let mut attempt = 0;
@@ -243,7 +253,9 @@ fn spawn_async(lambda: Lambda, spec: Spec, invoked_arn: String, payload: Bytes, 
                         tokio::time::sleep(lambda.options().retry_delay * attempt as u32).await;
                     }
                 }
-                Err(e) if e.code() == "TooManyRequestsException" && throttles < THROTTLE_RETRIES => {
+                Err(e)
+                    if e.code() == "TooManyRequestsException" && throttles < THROTTLE_RETRIES =>
+                {
                     throttles += 1;
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
@@ -257,7 +269,7 @@ fn spawn_async(lambda: Lambda, spec: Spec, invoked_arn: String, payload: Bytes, 
 }
 
 /// Queues an event from another service for the function an ARN names.
-pub(crate) fn queue_event(lambda: &Lambda, function_arn: &str, event: Value) {
+pub(crate) fn queue_event(lambda: &Lambda, function_arn: &str, event: &Value) {
     let caller = Caller {
         account: ruststack_protocol::context::DEFAULT_ACCOUNT_ID.to_owned(),
         region: ruststack_protocol::context::DEFAULT_REGION.to_owned(),

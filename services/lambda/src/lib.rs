@@ -237,7 +237,7 @@ impl Lambda {
     }
 
     /// Removes blobs that no record names any more (after a delete has committed).
-    pub(crate) fn drop_blobs(&self, candidates: Vec<String>) {
+    pub(crate) fn drop_blobs(&self, candidates: &[String]) {
         if candidates.is_empty() {
             return;
         }
@@ -252,7 +252,7 @@ impl Lambda {
     /// Queues an asynchronous invocation from another service (an S3 notification, a
     /// Logs subscription): `function_arn` names the function (qualified or not), `event`
     /// is the payload. Never blocks.
-    pub fn invoke_event(&self, function_arn: &str, event: serde_json::Value) {
+    pub fn invoke_event(&self, function_arn: &str, event: &serde_json::Value) {
         invoke::queue_event(self, function_arn, event);
     }
 }
@@ -280,7 +280,7 @@ impl Service for Lambda {
         *state = state::State::default();
         drop(state);
         self.inner.exec.stop_all();
-        self.drop_blobs(blobs);
+        self.drop_blobs(&blobs);
         Ok(())
     }
 }

@@ -105,9 +105,11 @@ async fn create(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Response, 
             "ruststack supports event source mappings for DynamoDB Streams only; EventSourceArn must be a stream ARN (a table's LatestStreamArn).",
         ));
     }
-    let streams = lambda.hooks().streams.clone().ok_or_else(|| {
-        error::invalid_parameter("DynamoDB is not enabled on this server.")
-    })?;
+    let streams = lambda
+        .hooks()
+        .streams
+        .clone()
+        .ok_or_else(|| error::invalid_parameter("DynamoDB is not enabled on this server."))?;
     let start = input.str("StartingPosition").ok_or_else(|| {
         error::invalid_parameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null")
     })?;
@@ -118,9 +120,9 @@ async fn create(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Response, 
             "Member must satisfy enum value set: [AT_TIMESTAMP, TRIM_HORIZON, LATEST]",
         ));
     }
-    let latest = streams.latest(&source).map_err(|_| {
-        error::invalid_parameter(&format!("Stream not found: {source}"))
-    })?;
+    let latest = streams
+        .latest(&source)
+        .map_err(|_| error::invalid_parameter(&format!("Stream not found: {source}")))?;
     let batch_size = input.u64("BatchSize").unwrap_or(100);
     if !(1..=10_000).contains(&batch_size) {
         return Err(error::invalid_parameter(&format!(
@@ -234,13 +236,21 @@ fn list(lambda: &Lambda, caller: &Caller, req: &Req) -> Result<Response, Service
         .filter(|m| m.account == caller.account && m.region == caller.region)
         .filter(|m| source.is_none_or(|s| m.source_arn == s))
         .filter(|m| {
-            function
-                .as_ref()
-                .is_none_or(|f| m.function_arn == *f || m.function_arn.starts_with(&format!("{f}:")))
+            function.as_ref().is_none_or(|f| {
+                m.function_arn == *f || m.function_arn.starts_with(&format!("{f}:"))
+            })
         })
         .collect();
-    let start = req.q("Marker").and_then(|m| m.parse::<usize>().ok()).unwrap_or(0);
-    let page: Vec<Value> = all.iter().skip(start).take(max).map(|m| mapping_json(m, None)).collect();
+    let start = req
+        .q("Marker")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(0);
+    let page: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|m| mapping_json(m, None))
+        .collect();
     let mut out = json!({ "EventSourceMappings": page });
     if all.len() > start + max {
         out["NextMarker"] = json!((start + max).to_string());
@@ -268,7 +278,10 @@ pub(crate) fn start(lambda: &Lambda) {
                 .cloned()
                 .collect();
             for m in due {
-                let claimed = busy.lock().map(|mut b| b.insert(m.uuid.clone())).unwrap_or(false);
+                let claimed = busy
+                    .lock()
+                    .map(|mut b| b.insert(m.uuid.clone()))
+                    .unwrap_or(false);
                 if !claimed {
                     continue;
                 }

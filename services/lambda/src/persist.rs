@@ -110,8 +110,5 @@ pub(crate) fn live_blobs(state: &State) -> HashSet<BlobId> {
         .layers
         .values()
         .flat_map(|l| l.versions.values().map(|v| v.code.blob.as_str()));
-    functions
-        .chain(layers)
-        .filter_map(BlobId::parse)
-        .collect()
+    functions.chain(layers).filter_map(BlobId::parse).collect()
 }

@@ -11,9 +11,9 @@ use ruststack_protocol::encoding::{base64_decode, base64_encode};
 use ruststack_protocol::{Body, Request, RequestContext, Response, ServiceError};
 use serde_json::{Map, Value, json};
 
+use crate::Lambda;
 use crate::exec::Call;
 use crate::invoke::resolve_spec;
-use crate::Lambda;
 
 /// Largest request body a function URL accepts (6 MB).
 const LIMIT: usize = 6_291_456;
@@ -105,7 +105,12 @@ fn event(
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == header::COOKIE {
-            cookies.extend(value.split(';').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
+            );
             continue;
         }
         headers

@@ -108,7 +108,8 @@ impl S3 {
             let b = state.buckets.get(bucket).ok_or(
                 "S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
             )?;
-            let no_key = "S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.";
+            let no_key =
+                "S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.";
             let versions = b.objects.get(key).ok_or(no_key)?;
             let v = match version_id {
                 Some(id) => versions.iter().find(|v| v.version_id == id),
@@ -123,7 +124,8 @@ impl S3 {
             match (&s.inline, BlobId::parse(&s.blob)) {
                 (Some(bytes), _) => out.extend_from_slice(bytes),
                 (None, Some(id)) => {
-                    let data = std::fs::read(self.inner.blobs.path(&id)).map_err(|e| e.to_string())?;
+                    let data =
+                        std::fs::read(self.inner.blobs.path(&id)).map_err(|e| e.to_string())?;
                     out.extend_from_slice(&data);
                 }
                 (None, None) => {}

@@ -220,7 +220,11 @@ impl Executor {
         *pools.running.entry(spec.key.clone()).or_default() += 1;
         pools.total += 1;
         let generation = pools.generation(&spec.key);
-        let pk = (spec.key.clone(), spec.version.clone(), spec.revision.clone());
+        let pk = (
+            spec.key.clone(),
+            spec.version.clone(),
+            spec.revision.clone(),
+        );
         let mut found = None;
         if let Some(list) = pools.idle.get_mut(&pk) {
             while let Some(inst) = list.pop() {
@@ -245,7 +249,11 @@ impl Executor {
             && inst.alive()
             && inst.generation == generation
         {
-            let pk = (spec.key.clone(), spec.version.clone(), spec.revision.clone());
+            let pk = (
+                spec.key.clone(),
+                spec.version.clone(),
+                spec.revision.clone(),
+            );
             pools.idle.entry(pk).or_default().push(inst);
         }
     }
@@ -301,7 +309,7 @@ impl Executor {
                 spec.revision.replace('-', "")
             ));
         }
-        lines.extend(inst.init_output.drain(..));
+        lines.append(&mut inst.init_output);
         lines.extend(before);
         lines.push(format!("START RequestId: {id} Version: {}", spec.version));
         lines.extend(output);
@@ -337,7 +345,10 @@ impl Executor {
             inst.max_memory_mb().max(1),
         );
         if cold && let Some(init) = inst.init_duration {
-            report.push_str(&format!("Init Duration: {:.2} ms\t", init.as_secs_f64() * 1000.0));
+            report.push_str(&format!(
+                "Init Duration: {:.2} ms\t",
+                init.as_secs_f64() * 1000.0
+            ));
         }
         match status {
             Some("timeout") => report.push_str("Status: timeout"),
@@ -467,7 +478,11 @@ impl Executor {
 }
 
 fn invalid_runtime(message: &str) -> ServiceError {
-    ServiceError::new(StatusCode::BAD_GATEWAY, "InvalidRuntimeException", message.to_owned())
+    ServiceError::new(
+        StatusCode::BAD_GATEWAY,
+        "InvalidRuntimeException",
+        message.to_owned(),
+    )
 }
 
 fn now_millis() -> i64 {
@@ -528,7 +543,11 @@ fn find_interpreter(name: &str, version: &str) -> Result<PathBuf, String> {
     let found = out
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let major = found.trim_start_matches('v').split('.').next().unwrap_or("");
+    let major = found
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap_or("");
     if major == version {
         Ok(node)
     } else {
@@ -586,7 +605,10 @@ fn environment(
         ("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{runtime}")),
         ("AWS_LAMBDA_FUNCTION_NAME".into(), spec.key.name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION".into(), spec.version.clone()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), c.memory.to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+            c.memory.to_string(),
+        ),
         ("AWS_LAMBDA_FUNCTION_TIMEOUT".into(), c.timeout.to_string()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
         (
@@ -615,7 +637,10 @@ fn environment(
         env.push(("PYTHONUNBUFFERED".into(), "1".into()));
         env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
     }
-    if let Some(major) = runtime.strip_prefix("nodejs").and_then(|v| v.strip_suffix(".x")) {
+    if let Some(major) = runtime
+        .strip_prefix("nodejs")
+        .and_then(|v| v.strip_suffix(".x"))
+    {
         let mut node = Vec::new();
         for l in &layers_rev {
             node.push(l.join(format!("nodejs/node{major}/node_modules")));

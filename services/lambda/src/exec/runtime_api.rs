@@ -64,7 +64,10 @@ pub(crate) fn serve(
     });
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
         .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
         .route("/2018-06-01/runtime/init/error", post(init_error))
         .layer(DefaultBodyLimit::max(4 * MAX_RESPONSE))
@@ -135,11 +138,7 @@ async fn response(
     accepted()
 }
 
-async fn error(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn error(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> Response {
     let _ = shared.events.send(Event::Error(id, body));
     accepted()
 }

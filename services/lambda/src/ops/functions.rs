@@ -76,7 +76,9 @@ pub(crate) async fn package(lambda: &Lambda, code: &Input) -> Result<Code, Servi
         })?
     } else if let (Some(bucket), Some(key)) = (code.str("S3Bucket"), code.str("S3Key")) {
         let source = lambda.hooks().objects.clone().ok_or_else(|| {
-            error::invalid_parameter("S3 is not enabled on this server; upload the code as ZipFile.")
+            error::invalid_parameter(
+                "S3 is not enabled on this server; upload the code as ZipFile.",
+            )
         })?;
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         let object_version = code.str("S3ObjectVersion").map(str::to_owned);
@@ -160,7 +162,10 @@ fn check_runtime(runtime: &str) -> Result<(), ServiceError> {
 fn check_role(role: &str) -> Result<(), ServiceError> {
     let ok = role.starts_with("arn:")
         && role.split(':').nth(2) == Some("iam")
-        && role.split(':').nth(5).is_some_and(|r| r.starts_with("role/") && r.len() > 5);
+        && role
+            .split(':')
+            .nth(5)
+            .is_some_and(|r| r.starts_with("role/") && r.len() > 5);
     if !ok {
         return Err(error::validation(
             role,
@@ -203,15 +208,18 @@ fn layer_refs(state: &State, arns: &[String]) -> Result<Vec<LayerRef>, ServiceEr
         .map(|arn| {
             let parts: Vec<&str> = arn.split(':').collect();
             let found = match parts.as_slice() {
-                ["arn", _, "lambda", region, account, "layer", name, v] => v
-                    .parse::<u64>()
-                    .ok()
-                    .and_then(|n| {
+                ["arn", _, "lambda", region, account, "layer", name, v] => {
+                    v.parse::<u64>().ok().and_then(|n| {
                         state
                             .layers
-                            .get(&((*account).to_owned(), (*region).to_owned(), (*name).to_owned()))
+                            .get(&(
+                                (*account).to_owned(),
+                                (*region).to_owned(),
+                                (*name).to_owned(),
+                            ))
                             .and_then(|l| l.versions.get(&n))
-                    }),
+                    })
+                }
                 _ => None,
             };
             let lv = found.ok_or_else(|| {
@@ -327,7 +335,10 @@ async fn create(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Response, 
         ));
     }
     if lambda.read().functions.contains_key(&key) {
-        return Err(error::conflict(format!("Function already exist: {}", key.name)));
+        return Err(error::conflict(format!(
+            "Function already exist: {}",
+            key.name
+        )));
     }
     // Validate the settings before storing any code.
     let mut config = Config {
@@ -370,24 +381,31 @@ async fn create(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Response, 
         event_invoke: BTreeMap::new(),
     };
     let out = lambda
-        .write(caller.clone(), (key, function, publish), |lambda, _, (key, mut f, publish)| {
-            let mut state = lambda.write_lock();
-            if state.functions.contains_key(&key) {
-                return Err(error::conflict(format!("Function already exist: {}", key.name)));
-            }
-            let mut shown = ("$LATEST".to_owned(), f.latest.clone());
-            if publish {
-                let v = f.latest.clone();
-                f.versions.insert(1, v.clone());
-                f.next_version = 2;
-                shown = ("1".to_owned(), v);
-            }
-            let mut batch = Batch::new();
-            persist::put_function(&mut batch, &key, Some(&f));
-            lambda.commit(batch)?;
-            state.functions.insert(key.clone(), f);
-            Ok((key, shown))
-        })
+        .write(
+            caller.clone(),
+            (key, function, publish),
+            |lambda, _, (key, mut f, publish)| {
+                let mut state = lambda.write_lock();
+                if state.functions.contains_key(&key) {
+                    return Err(error::conflict(format!(
+                        "Function already exist: {}",
+                        key.name
+                    )));
+                }
+                let mut shown = ("$LATEST".to_owned(), f.latest.clone());
+                if publish {
+                    let v = f.latest.clone();
+                    f.versions.insert(1, v.clone());
+                    f.next_version = 2;
+                    shown = ("1".to_owned(), v);
+                }
+                let mut batch = Batch::new();
+                persist::put_function(&mut batch, &key, Some(&f));
+                lambda.commit(batch)?;
+                state.functions.insert(key.clone(), f);
+                Ok((key, shown))
+            },
+        )
         .await;
     let (key, (name, v)) = match out {
         Ok(ok) => ok,
@@ -403,7 +421,10 @@ async fn create(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Response, 
 fn pending(doc: &mut Value) {
     if let Value::Object(map) = doc {
         map.insert("State".into(), json!("Pending"));
-        map.insert("StateReason".into(), json!("The function is being created."));
+        map.insert(
+            "StateReason".into(),
+            json!("The function is being created."),
+        );
         map.insert("StateReasonCode".into(), json!("Creating"));
         map.remove("LastUpdateStatus");
     }
@@ -427,7 +448,9 @@ fn get(lambda: &Lambda, caller: &Caller, req: &Req, whole: bool) -> Result<Respo
     let state = lambda.read();
     let f = function(&state, &key)?;
     let (v, name) = version(&key, f, q.as_deref())?;
-    let arn_qualifier = q.as_deref().or((name != "$LATEST").then_some(name.as_str()));
+    let arn_qualifier = q
+        .as_deref()
+        .or((name != "$LATEST").then_some(name.as_str()));
     let config = super::configuration_as(&key, &name, v, arn_qualifier);
     if !whole {
         return reply(StatusCode::OK, &config);
@@ -459,7 +482,10 @@ fn list(lambda: &Lambda, caller: &Caller, req: &Req) -> Result<Response, Service
         .iter()
         .filter(|(k, _)| k.account == caller.account && k.region == caller.region)
     {
-        items.push((format!("{}\0", key.name), configuration(key, "$LATEST", &f.latest, false)));
+        items.push((
+            format!("{}\0", key.name),
+            configuration(key, "$LATEST", &f.latest, false),
+        ));
         if all_versions {
             for (n, v) in &f.versions {
                 items.push((
@@ -470,7 +496,11 @@ fn list(lambda: &Lambda, caller: &Caller, req: &Req) -> Result<Response, Service
         }
     }
     let start = items.partition_point(|(k, _)| k.as_str() < marker);
-    let page: Vec<Value> = items[start..].iter().take(max).map(|(_, v)| v.clone()).collect();
+    let page: Vec<Value> = items[start..]
+        .iter()
+        .take(max)
+        .map(|(_, v)| v.clone())
+        .collect();
     let mut out = json!({ "Functions": page });
     if let Some((next, _)) = items.get(start + max) {
         out["NextMarker"] = json!(next);
@@ -535,7 +565,7 @@ async fn delete(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Response, 
         })
         .await?;
     lambda.exec().retire(&key, None);
-    lambda.drop_blobs(dropped);
+    lambda.drop_blobs(&dropped);
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
@@ -579,7 +609,7 @@ async fn update_code(lambda: &Lambda, caller: &Caller, req: Req) -> Result<Respo
                 lambda.commit(batch)?;
                 state.functions.insert(key, f);
                 drop(state);
-                lambda.drop_blobs(vec![old_blob]);
+                lambda.drop_blobs(&[old_blob]);
                 Ok(shown)
             },
         )
@@ -606,22 +636,29 @@ async fn update_configuration(
         return Err(images_unsupported());
     }
     let v = lambda
-        .write(caller.clone(), (key.clone(), input), |lambda, caller, (key, input)| {
-            let mut state = lambda.write_lock();
-            let mut f = function(&state, &key)?.clone();
-            if input.str("RevisionId").is_some_and(|r| r != f.latest.revision) {
-                return Err(error::revision_mismatch("GetFunction/GetAlias"));
-            }
-            apply_settings(&state, &mut f.latest.config, &input)?;
-            f.latest.modified = caller.now;
-            f.latest.revision = revision();
-            let mut batch = Batch::new();
-            persist::put_function(&mut batch, &key, Some(&f));
-            lambda.commit(batch)?;
-            let v = f.latest.clone();
-            state.functions.insert(key, f);
-            Ok(v)
-        })
+        .write(
+            caller.clone(),
+            (key.clone(), input),
+            |lambda, caller, (key, input)| {
+                let mut state = lambda.write_lock();
+                let mut f = function(&state, &key)?.clone();
+                if input
+                    .str("RevisionId")
+                    .is_some_and(|r| r != f.latest.revision)
+                {
+                    return Err(error::revision_mismatch("GetFunction/GetAlias"));
+                }
+                apply_settings(&state, &mut f.latest.config, &input)?;
+                f.latest.modified = caller.now;
+                f.latest.revision = revision();
+                let mut batch = Batch::new();
+                persist::put_function(&mut batch, &key, Some(&f));
+                lambda.commit(batch)?;
+                let v = f.latest.clone();
+                state.functions.insert(key, f);
+                Ok(v)
+            },
+        )
         .await?;
     lambda.exec().retire(&key, Some("$LATEST"));
     let mut doc = configuration(&key, "$LATEST", &v, false);

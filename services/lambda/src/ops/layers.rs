@@ -155,7 +155,7 @@ pub(crate) async fn handle(
                 .await?;
             // Functions keep using a deleted layer version's content, as on AWS; its blob
             // stays while a function names it.
-            lambda.drop_blobs(dropped.into_iter().collect());
+            lambda.drop_blobs(&dropped.into_iter().collect::<Vec<_>>());
             Ok(empty(StatusCode::NO_CONTENT))
         }
     }

@@ -16,21 +16,59 @@ use crate::state::{FnKey, Function, State, Version};
 /// The runtimes Lambda accepts today (botocore's `Runtime` enum, deprecated ones included:
 /// AWS still lists them, and rejects them only when creating new functions).
 pub(crate) const RUNTIMES: &[&str] = &[
-    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x",
-    "nodejs16.x", "java8", "java8.al2", "java11", "python2.7", "python3.6", "python3.7",
-    "python3.8", "python3.9", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1",
-    "dotnetcore3.1", "dotnet6", "dotnet8", "nodejs4.3-edge", "go1.x", "ruby2.5", "ruby2.7",
-    "provided", "provided.al2", "nodejs18.x", "python3.10", "java17", "ruby3.2", "ruby3.3",
-    "ruby3.4", "python3.11", "nodejs20.x", "provided.al2023", "python3.12", "java21",
-    "python3.13", "nodejs22.x", "nodejs24.x", "python3.14", "java25", "dotnet10",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+    "provided.al2",
+    "nodejs18.x",
+    "python3.10",
+    "java17",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "python3.11",
+    "nodejs20.x",
+    "provided.al2023",
+    "python3.12",
+    "java21",
+    "python3.13",
+    "nodejs22.x",
+    "nodejs24.x",
+    "python3.14",
+    "java25",
+    "dotnet10",
 ];
 
 /// Runtimes AWS no longer allows for new functions, with the runtime it recommends.
 pub(crate) fn deprecated_runtime(runtime: &str) -> Option<&'static str> {
     match runtime {
         "python2.7" | "python3.6" | "python3.7" | "python3.8" => Some("python3.13"),
-        "nodejs" | "nodejs4.3" | "nodejs4.3-edge" | "nodejs6.10" | "nodejs8.10"
-        | "nodejs10.x" | "nodejs12.x" | "nodejs14.x" | "nodejs16.x" => Some("nodejs22.x"),
+        "nodejs" | "nodejs4.3" | "nodejs4.3-edge" | "nodejs6.10" | "nodejs8.10" | "nodejs10.x"
+        | "nodejs12.x" | "nodejs14.x" | "nodejs16.x" => Some("nodejs22.x"),
         "dotnetcore1.0" | "dotnetcore2.0" | "dotnetcore2.1" | "dotnetcore3.1" => Some("dotnet8"),
         "ruby2.5" | "ruby2.7" => Some("ruby3.3"),
         "go1.x" => Some("provided.al2023"),
@@ -64,14 +102,25 @@ fn valid_name(name: &str) -> bool {
 /// (`123456789012:function:name`) or a full ARN, each optionally qualified. Returns the
 /// function's key and the qualifier the name carried.
 pub(crate) fn resolve(caller: &Caller, raw: &str) -> Result<(FnKey, Option<String>), ServiceError> {
-    let bad = || error::validation(raw, "functionName", &format!("Member must satisfy regular expression pattern: {NAME_PATTERN}"));
+    let bad = || {
+        error::validation(
+            raw,
+            "functionName",
+            &format!("Member must satisfy regular expression pattern: {NAME_PATTERN}"),
+        )
+    };
     if raw.is_empty() || raw.len() > 170 {
         return Err(bad());
     }
     let parts: Vec<&str> = raw.split(':').collect();
     let (account, region, name, qualifier) = match parts.as_slice() {
         [name] => (caller.account.as_str(), caller.region.as_str(), *name, None),
-        [name, q] => (caller.account.as_str(), caller.region.as_str(), *name, Some(*q)),
+        [name, q] => (
+            caller.account.as_str(),
+            caller.region.as_str(),
+            *name,
+            Some(*q),
+        ),
         [acct, "function", name] => (*acct, caller.region.as_str(), *name, None),
         [acct, "function", name, q] => (*acct, caller.region.as_str(), *name, Some(*q)),
         ["arn", _, "lambda", region, acct, "function", name] => (*acct, *region, *name, None),

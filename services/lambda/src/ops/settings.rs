@@ -29,7 +29,9 @@ pub(crate) async fn handle(
     let (key, q) = resolve(caller, &req.segments[1])?;
     let q = qualifier(q, req.q("Qualifier"))?;
     match op {
-        "TagResource" | "UntagResource" | "ListTags" => tags(lambda, caller, op, key, &req, input).await,
+        "TagResource" | "UntagResource" | "ListTags" => {
+            tags(lambda, caller, op, key, &req, input).await
+        }
         "AddPermission" | "RemovePermission" | "GetPolicy" => {
             policy(lambda, caller, op, key, q, &req, input).await
         }
@@ -45,9 +47,7 @@ pub(crate) async fn handle(
         | "UpdateFunctionEventInvokeConfig"
         | "GetFunctionEventInvokeConfig"
         | "DeleteFunctionEventInvokeConfig"
-        | "ListFunctionEventInvokeConfigs" => {
-            event_invoke(lambda, caller, op, key, q, input).await
-        }
+        | "ListFunctionEventInvokeConfigs" => event_invoke(lambda, caller, op, key, q, input).await,
         other => Err(ruststack_protocol::envelope::operation_not_implemented(
             ruststack_protocol::Protocol::RestJson,
             ruststack_protocol::ServiceId::Lambda,
@@ -69,18 +69,22 @@ where
     O: Send + 'static,
 {
     lambda
-        .write(caller.clone(), (key, input, change), |lambda, caller, (key, input, change)| {
-            let mut state = lambda.write_lock();
-            let mut f = function(&state, &key)?.clone();
-            let out = change(&key, &mut f, input, caller.now)?;
-            if state.functions.get(&key) != Some(&f) {
-                let mut batch = Batch::new();
-                persist::put_function(&mut batch, &key, Some(&f));
-                lambda.commit(batch)?;
-                state.functions.insert(key, f);
-            }
-            Ok(out)
-        })
+        .write(
+            caller.clone(),
+            (key, input, change),
+            |lambda, caller, (key, input, change)| {
+                let mut state = lambda.write_lock();
+                let mut f = function(&state, &key)?.clone();
+                let out = change(&key, &mut f, input, caller.now)?;
+                if state.functions.get(&key) != Some(&f) {
+                    let mut batch = Batch::new();
+                    persist::put_function(&mut batch, &key, Some(&f));
+                    lambda.commit(batch)?;
+                    state.functions.insert(key, f);
+                }
+                Ok(out)
+            },
+        )
         .await
 }
 
@@ -99,7 +103,9 @@ async fn tags(
             reply(StatusCode::OK, &json!({ "Tags": f.tags }))
         }
         "TagResource" => {
-            let tags = input.string_map("Tags").ok_or_else(|| error::missing("tags"))?;
+            let tags = input
+                .string_map("Tags")
+                .ok_or_else(|| error::missing("tags"))?;
             modify(lambda, caller, key, tags, |_, f, tags, _| {
                 f.tags.extend(tags);
                 if f.tags.len() > 50 {
@@ -180,9 +186,13 @@ async fn policy(
             version(&key, f, q.as_deref())?;
         }
         if op == "GetPolicy" {
-            let statements = f.policy.get(&slot).filter(|s| !s.is_empty()).ok_or_else(|| {
-                error::not_found("The resource you requested does not exist.".to_owned())
-            })?;
+            let statements = f
+                .policy
+                .get(&slot)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    error::not_found("The resource you requested does not exist.".to_owned())
+                })?;
             return reply(
                 StatusCode::OK,
                 &json!({ "Policy": policy_document(statements), "RevisionId": f.policy_revision }),
@@ -308,7 +318,14 @@ async fn concurrency(
                 let state = lambda.read();
                 function(&state, &key)?;
                 let total = u64::from(super::functions::reserved_total(&state, caller));
-                total - u64::from(state.functions.get(&key).and_then(|f| f.reserved_concurrency).unwrap_or(0))
+                total
+                    - u64::from(
+                        state
+                            .functions
+                            .get(&key)
+                            .and_then(|f| f.reserved_concurrency)
+                            .unwrap_or(0),
+                    )
             };
             let minimum = 100.min(limit);
             if n + others + minimum > limit {
@@ -322,7 +339,10 @@ async fn concurrency(
                 Ok(())
             })
             .await?;
-            reply(StatusCode::OK, &json!({ "ReservedConcurrentExecutions": n }))
+            reply(
+                StatusCode::OK,
+                &json!({ "ReservedConcurrentExecutions": n }),
+            )
         }
     }
 }
@@ -422,7 +442,10 @@ async fn urls(
                 .iter()
                 .map(|(q, u)| url_json(lambda, &key, q, u, true))
                 .collect();
-            let start = req.q("Marker").and_then(|m| m.parse::<usize>().ok()).unwrap_or(0);
+            let start = req
+                .q("Marker")
+                .and_then(|m| m.parse::<usize>().ok())
+                .unwrap_or(0);
             let page: Vec<Value> = all.iter().skip(start).take(max).cloned().collect();
             let mut out = json!({ "FunctionUrlConfigs": page });
             if all.len() > start + max {
@@ -466,24 +489,33 @@ async fn urls(
                 Ok(u)
             })
             .await?;
-            reply(StatusCode::CREATED, &url_json(lambda, &key, &slot, &u, false))
+            reply(
+                StatusCode::CREATED,
+                &url_json(lambda, &key, &slot, &u, false),
+            )
         }
         _ => {
             check_url_input(&input)?;
-            let u = modify(lambda, caller, key.clone(), (slot.clone(), input), |_, f, (slot, input), now| {
-                let u = f.urls.get_mut(&slot).ok_or_else(url_not_found)?;
-                if let Some(auth) = input.str("AuthType") {
-                    auth.clone_into(&mut u.auth_type);
-                }
-                if let Some(cors) = input.get("Cors") {
-                    u.cors = Some(cors.clone());
-                }
-                if let Some(mode) = input.str("InvokeMode") {
-                    mode.clone_into(&mut u.invoke_mode);
-                }
-                u.modified = now;
-                Ok(u.clone())
-            })
+            let u = modify(
+                lambda,
+                caller,
+                key.clone(),
+                (slot.clone(), input),
+                |_, f, (slot, input), now| {
+                    let u = f.urls.get_mut(&slot).ok_or_else(url_not_found)?;
+                    if let Some(auth) = input.str("AuthType") {
+                        auth.clone_into(&mut u.auth_type);
+                    }
+                    if let Some(cors) = input.get("Cors") {
+                        u.cors = Some(cors.clone());
+                    }
+                    if let Some(mode) = input.str("InvokeMode") {
+                        mode.clone_into(&mut u.invoke_mode);
+                    }
+                    u.modified = now;
+                    Ok(u.clone())
+                },
+            )
             .await?;
             reply(StatusCode::OK, &url_json(lambda, &key, &slot, &u, true))
         }
@@ -516,7 +548,10 @@ async fn event_invoke(
             let state = lambda.read();
             let f = function(&state, &key)?;
             let all: Vec<&Value> = f.event_invoke.values().collect();
-            reply(StatusCode::OK, &json!({ "FunctionEventInvokeConfigs": all }))
+            reply(
+                StatusCode::OK,
+                &json!({ "FunctionEventInvokeConfigs": all }),
+            )
         }
         "DeleteFunctionEventInvokeConfig" => {
             modify(lambda, caller, key.clone(), slot, |key, f, slot, _| {
@@ -541,27 +576,37 @@ async fn event_invoke(
                 ));
             }
             let replace = op == "PutFunctionEventInvokeConfig";
-            let c = modify(lambda, caller, key, (slot, input, replace), |key, f, (slot, input, replace), now| {
-                let mut doc = if replace {
-                    Map::new()
-                } else {
-                    f.event_invoke
-                        .get(&slot)
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default()
-                };
-                for member in ["MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"] {
-                    if let Some(v) = input.get(member) {
-                        doc.insert(member.into(), v.clone());
+            let c = modify(
+                lambda,
+                caller,
+                key,
+                (slot, input, replace),
+                |key, f, (slot, input, replace), now| {
+                    let mut doc = if replace {
+                        Map::new()
+                    } else {
+                        f.event_invoke
+                            .get(&slot)
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default()
+                    };
+                    for member in [
+                        "MaximumRetryAttempts",
+                        "MaximumEventAgeInSeconds",
+                        "DestinationConfig",
+                    ] {
+                        if let Some(v) = input.get(member) {
+                            doc.insert(member.into(), v.clone());
+                        }
                     }
-                }
-                doc.insert("FunctionArn".into(), json!(key.qualified_arn(&slot)));
-                doc.insert("LastModified".into(), json!(now as f64 / 1000.0));
-                let doc = Value::Object(doc);
-                f.event_invoke.insert(slot, doc.clone());
-                Ok(doc)
-            })
+                    doc.insert("FunctionArn".into(), json!(key.qualified_arn(&slot)));
+                    doc.insert("LastModified".into(), json!(now as f64 / 1000.0));
+                    let doc = Value::Object(doc);
+                    f.event_invoke.insert(slot, doc.clone());
+                    Ok(doc)
+                },
+            )
             .await?;
             reply(StatusCode::OK, &c)
         }

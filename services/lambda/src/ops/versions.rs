@@ -43,7 +43,10 @@ pub(crate) async fn handle(
             let state = lambda.read();
             let f = function(&state, &key)?;
             let name = &req.segments[3];
-            let alias = f.aliases.get(name).ok_or_else(|| alias_not_found(&key, name))?;
+            let alias = f
+                .aliases
+                .get(name)
+                .ok_or_else(|| alias_not_found(&key, name))?;
             reply(StatusCode::OK, &alias_json(&key, name, alias))
         }
         "ListAliases" => list_aliases(lambda, &key, &req),
