@@ -249,6 +249,58 @@ fn operation(
     })
 }
 
+/// Operations of Lambda's model that ruststack does not serve, by method and path (they get
+/// `501` with the operation's name).
+fn unimplemented(method: &Method, segments: &[String]) -> Option<&'static str> {
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let m = method.as_str();
+    Some(match (m, s.as_slice()) {
+        ("PUT", ["functions", _, "provisioned-concurrency"]) => "PutProvisionedConcurrencyConfig",
+        ("GET", ["functions", _, "provisioned-concurrency"]) => "GetProvisionedConcurrencyConfig",
+        ("DELETE", ["functions", _, "provisioned-concurrency"]) => {
+            "DeleteProvisionedConcurrencyConfig"
+        }
+        (_, ["functions", _, "code-signing-config"]) => match m {
+            "PUT" => "PutFunctionCodeSigningConfig",
+            "DELETE" => "DeleteFunctionCodeSigningConfig",
+            _ => "GetFunctionCodeSigningConfig",
+        },
+        (_, ["functions", _, "runtime-management-config"]) => match m {
+            "PUT" => "PutRuntimeManagementConfig",
+            _ => "GetRuntimeManagementConfig",
+        },
+        (_, ["functions", _, "recursion-config"]) => match m {
+            "PUT" => "PutFunctionRecursionConfig",
+            _ => "GetFunctionRecursionConfig",
+        },
+        (_, ["functions", _, "function-scaling-config"]) => match m {
+            "PUT" => "PutFunctionScalingConfig",
+            _ => "GetFunctionScalingConfig",
+        },
+        (_, ["functions", _, "response-streaming-invocations"]) => "InvokeWithResponseStream",
+        (_, ["functions", _, "durable-executions"]) => "ListDurableExecutionsByFunction",
+        (_, ["layers", _, "versions", _, "policy", ..]) => match m {
+            "POST" => "AddLayerVersionPermission",
+            "DELETE" => "RemoveLayerVersionPermission",
+            _ => "GetLayerVersionPolicy",
+        },
+        (_, ["code-signing-configs", ..]) => match m {
+            "POST" => "CreateCodeSigningConfig",
+            "PUT" => "UpdateCodeSigningConfig",
+            "DELETE" => "DeleteCodeSigningConfig",
+            _ => "GetCodeSigningConfig",
+        },
+        (_, ["capacity-providers", ..]) => "CreateCapacityProvider",
+        (_, ["durable-executions" | "durable-execution-callbacks", ..]) => "GetDurableExecution",
+        (_, ["resource-policy", ..]) => match m {
+            "PUT" => "PutResourcePolicy",
+            "DELETE" => "DeleteResourcePolicy",
+            _ => "GetResourcePolicy",
+        },
+        _ => return None,
+    })
+}
+
 pub(crate) async fn dispatch(
     lambda: &Lambda,
     ctx: &RequestContext,
@@ -279,6 +331,14 @@ pub(crate) async fn dispatch(
         .query()
         .is_some_and(|q| q.contains("find=LayerVersion"));
     let Some(op) = operation(&parts.method, &segments, find) else {
+        if let Some(name) = unimplemented(&parts.method, &segments) {
+            ctx.set_operation(name);
+            return Err(envelope::operation_not_implemented(
+                ctx.protocol,
+                ctx.service,
+                name,
+            ));
+        }
         let name = format!("{} {}", parts.method, parts.uri.path());
         return Err(envelope::unknown_operation(ctx.protocol, &name));
     };

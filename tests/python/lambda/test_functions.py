@@ -434,3 +434,19 @@ def test_functions_survive_a_restart_with_a_data_dir(start_server, tmp_path):
     wait_active(lam, name)
     response, body = invoke(lam, name, {"after": "restart"})
     assert response["StatusCode"] == 200 and body["mode"] == "kept" and body["event"] == {"after": "restart"}
+
+
+def test_operations_not_served_answer_501_with_their_name(lam, shared):
+    for call, name in [
+        (lambda: lam.get_provisioned_concurrency_config(FunctionName=shared, Qualifier="1"),
+         "GetProvisionedConcurrencyConfig"),
+        (lambda: lam.get_function_code_signing_config(FunctionName=shared),
+         "GetFunctionCodeSigningConfig"),
+    ]:
+        with pytest.raises(lam.exceptions.ClientError) as info:
+            call()
+        response = info.value.response
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
+        assert response["Error"]["Code"] == "InternalFailure"
+        assert response["Error"]["Message"] == (
+            f"API action '{name}' for service 'lambda' not yet implemented")
