@@ -143,6 +143,22 @@ impl Input {
     }
 }
 
+/// Every `name=value` pair of a query string, repeated names kept.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                ruststack_protocol::rest::percent_decode(&s.replace('+', " "))
+                    .unwrap_or_else(|| s.to_owned())
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
 /// A JSON response.
 pub(crate) fn reply(status: StatusCode, body: &Value) -> Result<Response, ServiceError> {
     let bytes =

@@ -123,7 +123,7 @@ fn event(
     }
     let raw_query = parts.uri.query().unwrap_or("").to_owned();
     let mut query: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in form_urlencoded(&raw_query) {
+    for (k, v) in crate::api::query_pairs(&raw_query) {
         query
             .entry(k)
             .and_modify(|old| {
@@ -185,21 +185,6 @@ fn event(
         event.insert("isBase64Encoded".into(), json!(false));
     }
     Value::Object(event)
-}
-
-fn form_urlencoded(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                ruststack_protocol::rest::percent_decode(&s.replace('+', " "))
-                    .unwrap_or_else(|| s.to_owned())
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
 }
 
 /// `12/Mar/2020:19:03:58 +0000`.

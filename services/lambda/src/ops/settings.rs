@@ -119,7 +119,7 @@ async fn tags(
             Ok(empty(StatusCode::NO_CONTENT))
         }
         _ => {
-            let keys: Vec<String> = form_pairs(req.raw_query.as_deref())
+            let keys: Vec<String> = crate::api::query_pairs(req.raw_query.as_deref().unwrap_or(""))
                 .into_iter()
                 .filter(|(k, _)| k == "tagKeys")
                 .map(|(_, v)| v)
@@ -134,23 +134,6 @@ async fn tags(
             Ok(empty(StatusCode::NO_CONTENT))
         }
     }
-}
-
-/// Every `name=value` pair of a query string, repeated names kept.
-fn form_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                ruststack_protocol::rest::percent_decode(&s.replace('+', " "))
-                    .unwrap_or_else(|| s.to_owned())
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
 }
 
 fn principal(p: &str) -> Value {
