@@ -437,6 +437,32 @@ def test_crashing_process(lam):
     assert "FunctionError" not in response and body["pid"] != first_pid
 
 
+MEMORY_HOG = """
+def handler(event, context):
+    hoard = []
+    for _ in range(event["mb"]):
+        hoard.append(bytearray(1024 * 1024))
+    return {"held_mb": len(hoard)}
+"""
+
+
+def test_memory_size_is_a_limit(lam):
+    name = unique("memory")
+    create_function(lam, name, make_zip({"hog.py": MEMORY_HOG}), handler="hog.handler",
+                    MemorySize=128, Timeout=10)
+    # Within the limit the function runs and stays warm.
+    assert invoke(lam, name, {"mb": 16})[1] == {"held_mb": 16}
+    response, body = invoke(lam, name, {"mb": 400}, LogType="Tail")
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    rid = request_id(response)
+    assert body == {"errorType": "Runtime.OutOfMemory",
+                    "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed"}
+    tail = tail_of(response)
+    assert "Max Memory Used: 128 MB" in tail and "Error Type: Runtime.OutOfMemory" in tail
+    # A new instance serves the next invocation.
+    assert invoke(lam, name, {"mb": 1})[1] == {"held_mb": 1}
+
+
 def test_bad_python_handler_names(lam):
     nomodule = unique("nomodule")
     create_function(lam, nomodule, PY_ZIP, handler="nope.handler")

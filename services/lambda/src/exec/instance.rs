@@ -13,6 +13,9 @@ use tokio::sync::mpsc;
 
 use super::runtime_api::{self, Event, Invocation};
 
+/// How often a running invocation's memory is checked against its limit.
+const MEMORY_CHECK: Duration = Duration::from_millis(20);
+
 /// How long a runtime may take to initialise before its first invocation fails.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
 
@@ -34,6 +37,8 @@ pub(crate) enum Ended {
     Failed { body: Bytes, fatal: bool },
     /// The deadline passed; the process group was killed.
     TimedOut,
+    /// The process's resident memory passed the function's `MemorySize`; it was killed.
+    OutOfMemory,
     /// The process exited (status text as AWS words it: `exit status 1`, `signal: killed`).
     Exited(String),
 }
@@ -182,9 +187,15 @@ impl Instance {
         })
     }
 
-    /// Runs one invocation to its end. `timeout` is the function's. Returns how it ended
-    /// and how long the invocation itself took (initialisation excluded).
-    pub(crate) async fn invoke(&mut self, inv: Invocation, timeout: Duration) -> (Ended, Duration) {
+    /// Runs one invocation to its end. `timeout` and `memory_mb` are the function's limits.
+    /// Returns how it ended and how long the invocation itself took (initialisation
+    /// excluded).
+    pub(crate) async fn invoke(
+        &mut self,
+        inv: Invocation,
+        timeout: Duration,
+        memory_mb: u64,
+    ) -> (Ended, Duration) {
         let request_id = inv.request_id.clone();
         let mut begun = Instant::now();
         if self.invocations.send(inv).await.is_err() {
@@ -197,6 +208,9 @@ impl Instance {
         } else {
             tokio::time::Instant::from_std(self.started) + INIT_LIMIT.max(timeout)
         };
+        let mut memory_check =
+            tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK, MEMORY_CHECK);
+        memory_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let ended = loop {
             tokio::select! {
                 event = self.events.recv() => match event {
@@ -232,6 +246,11 @@ impl Instance {
                     }
                 }
                 () = tokio::time::sleep_until(deadline) => break Ended::TimedOut,
+                _ = memory_check.tick() => {
+                    if self.read_status_mb("VmRSS:") > memory_mb {
+                        break Ended::OutOfMemory;
+                    }
+                }
             }
         };
         self.peak_mb = self.read_peak_mb().max(self.peak_mb);
@@ -258,12 +277,17 @@ impl Instance {
 
     /// Reads the process's peak resident memory (`VmHWM`), in MB.
     fn read_peak_mb(&self) -> u64 {
+        self.read_status_mb("VmHWM:")
+    }
+
+    /// A memory figure of the process from `/proc/<pid>/status`, in MB (0 when unknown).
+    fn read_status_mb(&self, field: &str) -> u64 {
         let Some(pid) = self.pid else { return 0 };
         std::fs::read_to_string(format!("/proc/{pid}/status"))
             .ok()
             .and_then(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
+                    .find(|l| l.starts_with(field))
                     .and_then(|l| l.split_whitespace().nth(1))
                     .and_then(|kb| kb.parse::<u64>().ok())
             })

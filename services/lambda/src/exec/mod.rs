@@ -297,7 +297,8 @@ impl Executor {
             ),
         };
         let before = inst.take_output();
-        let (ended, duration) = inst.invoke(inv, timeout).await;
+        let memory = u64::from(spec.config.memory);
+        let (ended, duration) = inst.invoke(inv, timeout, memory).await;
         let output = inst.take_output();
 
         let mut lines = Vec::new();
@@ -326,6 +327,17 @@ impl Executor {
                 });
                 (Bytes::from(body.to_string()), true, Some("timeout"))
             }
+            Ended::OutOfMemory => {
+                let message =
+                    format!("RequestId: {id} Error: Runtime exited with error: signal: killed");
+                lines.push(message.clone());
+                lines.push("Runtime.OutOfMemory".to_owned());
+                let body = serde_json::json!({
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": message,
+                });
+                (Bytes::from(body.to_string()), true, Some("oom"))
+            }
             Ended::Exited(reason) => {
                 let message = format!("RequestId: {id} Error: Runtime exited with error: {reason}");
                 lines.push(message.clone());
@@ -338,11 +350,14 @@ impl Executor {
             }
         };
         let ms = duration.as_secs_f64() * 1000.0;
+        let used = match status {
+            Some("oom") => u64::from(spec.config.memory),
+            _ => inst.max_memory_mb().clamp(1, u64::from(spec.config.memory)),
+        };
         let mut report = format!(
-            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
+            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {used} MB\t",
             (ms.ceil() as u64).max(1),
             spec.config.memory,
-            inst.max_memory_mb().max(1),
         );
         if cold && let Some(init) = inst.init_duration {
             report.push_str(&format!(
@@ -352,6 +367,7 @@ impl Executor {
         }
         match status {
             Some("timeout") => report.push_str("Status: timeout"),
+            Some("oom") => report.push_str("Status: error\tError Type: Runtime.OutOfMemory"),
             Some(_) => report.push_str("Status: error\tError Type: Runtime.ExitError"),
             None => {}
         }
