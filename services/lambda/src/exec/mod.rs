@@ -5,6 +5,7 @@
 
 mod instance;
 mod runtime_api;
+mod wasi;
 
 use std::collections::HashMap;
 use std::io;
@@ -65,6 +66,19 @@ pub(crate) struct Outcome {
 
 type PoolKey = (FnKey, String, String);
 
+/// How one invocation went, for [`Executor::finish`].
+struct Finished {
+    ended: Ended,
+    duration: Duration,
+    /// The initialisation time, on a cold start.
+    init: Option<Duration>,
+    /// Lines written before the invocation started (initialisation, background output).
+    pre: Vec<String>,
+    output: Vec<String>,
+    max_memory_mb: u64,
+    log_stream: String,
+}
+
 #[derive(Default)]
 struct Pools {
     idle: HashMap<PoolKey, Vec<Instance>>,
@@ -91,6 +105,8 @@ struct ExecInner {
     max: u32,
     logs: Option<mpsc::UnboundedSender<LogBatch>>,
     pools: Mutex<Pools>,
+    /// The WebAssembly engine, built on the first sandboxed invocation.
+    wasm: std::sync::OnceLock<Result<Arc<wasi::Wasm>, String>>,
     interpreters: Mutex<HashMap<String, Result<PathBuf, String>>>,
 }
 
@@ -135,6 +151,7 @@ impl Executor {
                 max: options.max_concurrency,
                 logs,
                 pools: Mutex::new(Pools::default()),
+                wasm: std::sync::OnceLock::new(),
                 interpreters: Mutex::new(HashMap::new()),
             }),
         };
@@ -260,6 +277,9 @@ impl Executor {
 
     /// Runs one call, starting an instance if none is warm.
     pub(crate) async fn invoke(&self, spec: &Spec, call: Call) -> Result<Outcome, ServiceError> {
+        if let Some(wasm) = self.wasm_package(spec).await? {
+            return self.invoke_wasm(spec, call, wasm).await;
+        }
         let warm = self.acquire(spec)?;
         let mut inst = match warm {
             Some(inst) => inst,
@@ -301,8 +321,38 @@ impl Executor {
         let (ended, duration) = inst.invoke(inv, timeout, memory).await;
         let output = inst.take_output();
 
+        let mut pre = std::mem::take(&mut inst.init_output);
+        pre.extend(before);
+        self.finish(
+            spec,
+            &id,
+            Finished {
+                ended,
+                duration,
+                init: inst.init_duration.filter(|_| cold),
+                pre,
+                output,
+                max_memory_mb: inst.max_memory_mb(),
+                log_stream: inst.log_stream.clone(),
+            },
+        )
+    }
+
+    /// Frames one invocation's output with AWS's log lines, sends them to CloudWatch Logs
+    /// and builds the outcome (the payload AWS returns for each way an invocation ends).
+    fn finish(&self, spec: &Spec, id: &str, run: Finished) -> Outcome {
+        let Finished {
+            ended,
+            duration,
+            init,
+            pre,
+            output,
+            max_memory_mb,
+            log_stream,
+        } = run;
+        let timeout = Duration::from_secs(u64::from(spec.config.timeout));
         let mut lines = Vec::new();
-        if cold {
+        if init.is_some() {
             lines.push(format!(
                 "INIT_START Runtime Version: {}\tRuntime Version ARN: arn:aws:lambda:{}::runtime:{}",
                 runtime_version(spec.config.runtime.as_deref().unwrap_or("provided")),
@@ -310,8 +360,7 @@ impl Executor {
                 spec.revision.replace('-', "")
             ));
         }
-        lines.append(&mut inst.init_output);
-        lines.extend(before);
+        lines.extend(pre);
         lines.push(format!("START RequestId: {id} Version: {}", spec.version));
         lines.extend(output);
         let secs = timeout.as_secs_f64();
@@ -352,14 +401,14 @@ impl Executor {
         let ms = duration.as_secs_f64() * 1000.0;
         let used = match status {
             Some("oom") => u64::from(spec.config.memory),
-            _ => inst.max_memory_mb().clamp(1, u64::from(spec.config.memory)),
+            _ => max_memory_mb.clamp(1, u64::from(spec.config.memory)),
         };
         let mut report = format!(
             "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {used} MB\t",
             (ms.ceil() as u64).max(1),
             spec.config.memory,
         );
-        if cold && let Some(init) = inst.init_duration {
+        if let Some(init) = init {
             report.push_str(&format!(
                 "Init Duration: {:.2} ms\t",
                 init.as_secs_f64() * 1000.0
@@ -379,7 +428,7 @@ impl Executor {
                 account: spec.key.account.clone(),
                 region: spec.key.region.clone(),
                 group: format!("/aws/lambda/{}", spec.key.name),
-                stream: inst.log_stream.clone(),
+                stream: log_stream,
                 lines,
             });
         }
@@ -390,17 +439,122 @@ impl Executor {
         }
     }
 
+    /// The `bootstrap.wasm` of a `provided` package that has no `bootstrap` executable.
+    async fn wasm_package(&self, spec: &Spec) -> Result<Option<PathBuf>, ServiceError> {
+        let provided = spec
+            .config
+            .runtime
+            .as_deref()
+            .is_some_and(|r| r.starts_with("provided"));
+        if !provided {
+            return Ok(None);
+        }
+        let dirs = self.extract(vec![spec.code.clone()]).await?;
+        let dir = &dirs[0];
+        let wasm = dir.join("bootstrap.wasm");
+        Ok((wasm.is_file() && !dir.join("bootstrap").exists()).then_some(wasm))
+    }
+
+    fn wasm(&self) -> Result<Arc<wasi::Wasm>, ServiceError> {
+        self.inner
+            .wasm
+            .get_or_init(|| {
+                wasi::Wasm::new()
+                    .map(Arc::new)
+                    .map_err(|e| format!("{e:#}"))
+            })
+            .clone()
+            .map_err(|e| error::service(format!("The WebAssembly engine could not start: {e}")))
+    }
+
+    /// Runs one call of a sandboxed WebAssembly function.
+    async fn invoke_wasm(
+        &self,
+        spec: &Spec,
+        call: Call,
+        path: PathBuf,
+    ) -> Result<Outcome, ServiceError> {
+        let engine = self.wasm()?;
+        self.acquire(spec)?;
+        let id = call.request_id;
+        let log_stream = stream_name(&spec.version, &spec.revision.replace('-', ""));
+        let env: Vec<(String, String)> = environment(
+            self,
+            spec,
+            "provided.al2023",
+            Path::new("/"),
+            &[],
+            &log_stream,
+        )
+        .into_iter()
+        .filter(|(k, _)| !HOST_PATH_VARS.contains(&k.as_str()))
+        .collect();
+        let digest = spec.code.sha256.clone();
+        let timeout = Duration::from_secs(u64::from(spec.config.timeout));
+        let memory = u64::from(spec.config.memory);
+        let payload = call.payload;
+        let ran = tokio::task::spawn_blocking(move || {
+            let (module, compiled) = engine.module(&digest, &path)?;
+            Ok::<_, String>((
+                engine.run(&module, payload, &env, timeout, memory),
+                compiled,
+            ))
+        })
+        .await;
+        self.release(spec, None);
+        let (run, compiled) = match ran {
+            Ok(Ok(done)) => done,
+            Ok(Err(reason)) => {
+                let body = serde_json::json!({
+                    "errorType": "Runtime.InvalidEntrypoint",
+                    "errorMessage": format!("RequestId: {id} Error: bootstrap.wasm is not a valid WebAssembly module: {reason}"),
+                });
+                return Ok(Outcome {
+                    payload: Bytes::from(body.to_string()),
+                    failed: true,
+                    log_tail: tail(&[]),
+                });
+            }
+            Err(e) => return Err(ServiceError::internal("ServiceException", e)),
+        };
+        let output = String::from_utf8_lossy(&run.stderr)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        Ok(self.finish(
+            spec,
+            &id,
+            Finished {
+                ended: run.ended,
+                duration: run.duration,
+                init: compiled,
+                pre: Vec::new(),
+                output,
+                max_memory_mb: run.memory_mb,
+                log_stream,
+            },
+        ))
+    }
+
+    /// Extracts packages (once per digest) and returns their directories.
+    async fn extract(&self, packages: Vec<Code>) -> Result<Vec<PathBuf>, ServiceError> {
+        let blobs = self.inner.blobs.clone();
+        let code_dir = self.inner.code_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            packages
+                .iter()
+                .map(|c| code::extract(&blobs, c, &code_dir))
+                .collect::<io::Result<Vec<PathBuf>>>()
+        })
+        .await
+        .map_err(|e| ServiceError::internal("ServiceException", e))?
+        .map_err(|e| error::service(format!("Could not unpack the function's code: {e}")))
+    }
+
     /// Starts a new instance of `spec`.
     async fn start(&self, spec: &Spec) -> Result<Instance, ServiceError> {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let date = ruststack_protocol::rest::iso8601_millis(now_millis());
-        let log_stream = format!(
-            "{}/{}/{}/[{}]{id}",
-            &date[0..4],
-            &date[5..7],
-            &date[8..10],
-            spec.version
-        );
+        let log_stream = stream_name(&spec.version, &id);
         let launch = self.launch(spec, &log_stream).await?;
         let generation = self.pools().generation(&spec.key);
         Instance::start(launch, log_stream, generation)
@@ -410,8 +564,6 @@ impl Executor {
 
     /// Extracts the package and layers and works out the command and environment.
     async fn launch(&self, spec: &Spec, log_stream: &str) -> Result<Launch, ServiceError> {
-        let blobs = self.inner.blobs.clone();
-        let code_dir = self.inner.code_dir.clone();
         let packages: Vec<Code> = std::iter::once(spec.code.clone())
             .chain(spec.config.layers.iter().map(|l| Code {
                 sha256: l.sha256.clone(),
@@ -419,15 +571,7 @@ impl Executor {
                 blob: l.blob.clone(),
             }))
             .collect();
-        let dirs = tokio::task::spawn_blocking(move || {
-            packages
-                .iter()
-                .map(|c| code::extract(&blobs, c, &code_dir))
-                .collect::<io::Result<Vec<PathBuf>>>()
-        })
-        .await
-        .map_err(|e| ServiceError::internal("ServiceException", e))?
-        .map_err(|e| error::service(format!("Could not unpack the function's code: {e}")))?;
+        let dirs = self.extract(packages).await?;
         let task_root = dirs[0].clone();
         let layers = &dirs[1..];
         let runtime = spec.config.runtime.clone().unwrap_or_default();
@@ -491,6 +635,27 @@ impl Executor {
             .clone();
         found.map_err(|reason| invalid_runtime(&reason))
     }
+}
+
+/// Variables naming host paths, left out of a sandboxed function's environment.
+const HOST_PATH_VARS: [&str; 6] = [
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+    "PYTHONPATH",
+    "NODE_PATH",
+];
+
+/// `YYYY/MM/DD/[<version>]<instance id>`, the log stream of an execution environment.
+fn stream_name(version: &str, id: &str) -> String {
+    let date = ruststack_protocol::rest::iso8601_millis(now_millis());
+    format!(
+        "{}/{}/{}/[{version}]{id}",
+        &date[0..4],
+        &date[5..7],
+        &date[8..10]
+    )
 }
 
 fn invalid_runtime(message: &str) -> ServiceError {
