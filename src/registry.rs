@@ -191,6 +191,19 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
         let _ = logs_cell.set(logs.clone());
         registry.register(Arc::new(logs));
     }
+    if enabled(ServiceId::Fastly) {
+        let key_dir = deps
+            .config
+            .data_dir
+            .as_ref()
+            .map(|d| d.join(ruststack_storage::KEYS_DIR));
+        let fastly = ruststack_fastly::Fastly::open(
+            deps.stores.tables.clone(),
+            deps.clock.clone(),
+            key_dir.as_deref(),
+        )?;
+        registry.register(Arc::new(fastly));
+    }
     // Blobs no record names are leftovers of writes interrupted between their commit and
     // the removal of what they replaced. Only swept when every blob user is enabled: a
     // disabled service keeps its blobs.

@@ -20,6 +20,9 @@ pub const BLOB_DIR: &str = "blobs";
 /// Directory for files services derive from their records and can rebuild (Lambda's
 /// extracted packages), inside the data directory.
 pub const WORK_DIR: &str = "work";
+/// Directory for keys services keep beside their records (the Fastly secret-store key),
+/// inside the data directory.
+pub const KEYS_DIR: &str = "keys";
 /// The data format this build writes and reads.
 pub const FORMAT: &str = "ruststack-data/1";
 
@@ -92,6 +95,7 @@ fn check_entries(dir: &Path) -> Result<(), StorageError> {
         if !(name == DB_FILE
             || name == BLOB_DIR
             || name == WORK_DIR
+            || name == KEYS_DIR
             || name == "lost+found"
             || name.starts_with('.'))
         {

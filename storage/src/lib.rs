@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 pub use batch::{Batch, Op, Table};
 pub use blob::{BlobId, BlobStore, BlobWriter};
-pub use durable::{RedbStorage, WORK_DIR};
+pub use durable::{KEYS_DIR, RedbStorage, WORK_DIR};
 pub use error::{BlobError, StorageError};
 pub use memory::MemoryStorage;
 pub use model::Model;
