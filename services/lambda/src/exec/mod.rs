@@ -698,17 +698,15 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 
 fn find_interpreter(name: &str, version: &str) -> Result<PathBuf, String> {
     if name.starts_with("python") {
-        if let Some(p) = find_on_path(name) {
-            return Ok(p);
-        }
-        if let Some(p) = find_on_path("python3") {
-            let out = std::process::Command::new(&p)
-                .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-                .output();
-            if let Ok(out) = out
-                && String::from_utf8_lossy(&out.stdout).trim() == version
+        // `python3.X` itself, else a `python3` of that version. The interpreter reports its
+        // real executable, which is what instances start: a wrapper on PATH (a pyenv shim
+        // is a shell script that runs `pyenv exec`) would add its own start-up to every cold
+        // start.
+        for candidate in [name, "python3"] {
+            if let Some(p) = find_on_path(candidate)
+                && let Some(real) = python_of_version(&p, version)
             {
-                return Ok(p);
+                return Ok(real);
             }
         }
         return Err(format!(
@@ -736,6 +734,28 @@ fn find_interpreter(name: &str, version: &str) -> Result<PathBuf, String> {
             "The runtime nodejs{version}.x needs Node.js {version}; `node` on this machine's PATH is {found}. Install Node.js {version}, or deploy the function with runtime nodejs{major}.x."
         ))
     }
+}
+
+/// The real executable of the Python at `path` if it is version `version` (`3.X`).
+fn python_of_version(path: &Path, version: &str) -> Option<PathBuf> {
+    let out = std::process::Command::new(path)
+        .args([
+            "-c",
+            "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)",
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    if lines.next()?.trim() != version {
+        return None;
+    }
+    let real = PathBuf::from(lines.next().unwrap_or_default().trim());
+    Some(if real.is_file() {
+        real
+    } else {
+        path.to_owned()
+    })
 }
 
 /// The environment AWS gives a function, plus `AWS_ENDPOINT_URL` back to ruststack, with
