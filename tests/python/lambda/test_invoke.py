@@ -8,6 +8,8 @@ import base64
 import json
 import os
 import re
+import shutil
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from lambda_support import (
-    NODE, PROVIDED, alive, client_context, create_function, error, error_of,
+    NODE, PROVIDED, PYTHON, alive, client_context, create_function, error, error_of,
     function_arn, invoke, log_stream_pattern, make_zip, not_found, request_id, tail_of, unique,
     wait_for, wait_updated,
 )
@@ -658,3 +660,33 @@ def _invoke_quietly(lam, name, payload):
         invoke(lam, name, payload)
     except Exception:  # the server stops under it
         pass
+
+
+def test_a_wrapper_on_path_is_resolved_to_the_real_interpreter(start_server, tmp_path):
+    # A wrapper script named like the runtime's interpreter (as a pyenv shim is) comes first
+    # on the server's PATH: instances run the interpreter it starts, not the wrapper.
+    real = shutil.which(PYTHON)
+    assert real, f"{PYTHON} is needed by the Lambda tests"
+    bin_dir = tmp_path / "wrappers"
+    bin_dir.mkdir()
+    calls = tmp_path / "wrapper-calls"
+    wrapper = bin_dir / PYTHON
+    wrapper.write_text(f'#!/bin/sh\necho x >> "{calls}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    srv = start_server(env={"PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    lam = srv.client("lambda")
+    name = unique("real-python")
+    source = "import sys\ndef handler(event, context):\n    return sys.executable\n"
+    create_function(lam, name, make_zip({"handler.py": source}))
+    _, executable = invoke(lam, name, {})
+    assert os.path.realpath(executable) != os.path.realpath(wrapper)
+    assert os.path.samefile(executable, subprocess.run(
+        [real, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
+        check=True).stdout.strip())
+    # A second instance (the configuration change retires the first) starts the same way.
+    lam.update_function_configuration(FunctionName=name, Description="second instance")
+    wait_updated(lam, name)
+    _, again = invoke(lam, name, {})
+    assert again == executable
+    # The wrapper ran once, when the interpreter was looked up, and for no instance.
+    assert calls.read_text().count("x") == 1
