@@ -53,7 +53,10 @@ COPY --from=builder /usr/local/bin/ruststack /usr/local/bin/ruststack
 # Listen on every interface inside the container (the binary's default is 127.0.0.1).
 # This takes precedence over the host part of GATEWAY_LISTEN; its port is still honoured.
 ENV RUSTSTACK_HOST=0.0.0.0
-EXPOSE 4566
+# Fastly Compute apps (--fastly-wasm / RUSTSTACK_FASTLY_WASM) are also served here, as
+# `fastly compute serve` serves them; every app is reachable through 4566 as well.
+ENV RUSTSTACK_FASTLY_ADDR=0.0.0.0:7676
+EXPOSE 4566 7676
 VOLUME /var/lib/ruststack
 
 # Assumes the default port 4566: override the healthcheck too if RUSTSTACK_PORT changes it.

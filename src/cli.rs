@@ -67,6 +67,25 @@ pub struct Cli {
     /// How long an idle Lambda function instance stays warm, in seconds (default 600).
     #[arg(long, env = "RUSTSTACK_LAMBDA_KEEPALIVE", value_name = "SECONDS")]
     pub lambda_keepalive: Option<u64>,
+    /// A Fastly Compute app to serve, `[NAME=]PATH` to its `bin/main.wasm` (repeatable; the
+    /// variable takes a comma-separated list).
+    #[arg(
+        long,
+        env = "RUSTSTACK_FASTLY_WASM",
+        value_name = "[NAME=]PATH",
+        value_delimiter = ','
+    )]
+    pub fastly_wasm: Vec<String>,
+    /// The first app's `fastly.toml` (default: beside its wasm file or one directory up).
+    #[arg(long, env = "RUSTSTACK_FASTLY_CONFIG", value_name = "PATH")]
+    pub fastly_config: Option<PathBuf>,
+    /// Where the first Compute app is also served, as `fastly compute serve` serves it
+    /// [default: 127.0.0.1:7676].
+    #[arg(long, env = "RUSTSTACK_FASTLY_ADDR", value_name = "ADDR")]
+    pub fastly_addr: Option<String>,
+    /// How long a Compute app stays loaded without requests, in seconds [default: 300].
+    #[arg(long, env = "RUSTSTACK_FASTLY_IDLE", value_name = "SECONDS")]
+    pub fastly_idle: Option<u64>,
     /// LocalStack's `LAMBDA_LIMITS_CONCURRENT_EXECUTIONS`.
     #[arg(
         long = "ls-lambda-concurrency",

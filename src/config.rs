@@ -44,6 +44,17 @@ fn invalid(option: &'static str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// A Fastly Compute app from `--fastly-wasm [NAME=]PATH`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FastlyApp {
+    /// The name given with `NAME=`.
+    pub name: Option<String>,
+    /// The wasm file.
+    pub wasm: PathBuf,
+    /// Its `fastly.toml`, when given.
+    pub config: Option<PathBuf>,
+}
+
 /// Everything ruststack needs to know to start.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -73,6 +84,12 @@ pub struct Config {
     /// Whether DynamoDB deletes TTL-expired items (`DYNAMODB_REMOVE_EXPIRED_ITEMS`, default
     /// on as in AWS; LocalStack's default was off).
     pub dynamodb_remove_expired_items: bool,
+    /// Fastly Compute apps to serve.
+    pub fastly_apps: Vec<FastlyApp>,
+    /// Where the first Compute app is also served.
+    pub fastly_addr: SocketAddr,
+    /// How long a Compute app stays loaded without requests.
+    pub fastly_idle: Duration,
     /// Things worth a warning once logging is up (ignored unknown LocalStack services…).
     pub warnings: Vec<String>,
 }
@@ -183,6 +200,42 @@ impl TryFrom<Cli> for Config {
                 )
             })?,
         };
+        let mut fastly_apps = Vec::new();
+        for (i, value) in cli.fastly_wasm.iter().map(|v| v.trim()).enumerate() {
+            if value.is_empty() {
+                continue;
+            }
+            let (name, path) = match value.split_once('=') {
+                Some((name, path)) if !name.contains('/') => (Some(name.to_owned()), path),
+                _ => (None, value),
+            };
+            let wasm = PathBuf::from(path);
+            if !wasm.is_file() {
+                return Err(invalid(
+                    "--fastly-wasm",
+                    format!("'{}' is not a file", wasm.display()),
+                ));
+            }
+            fastly_apps.push(FastlyApp {
+                name,
+                wasm,
+                config: if i == 0 {
+                    cli.fastly_config.clone()
+                } else {
+                    None
+                },
+            });
+        }
+        let fastly_addr = match cli.fastly_addr.as_deref().map(str::trim) {
+            None | Some("") => SocketAddr::from(([127, 0, 0, 1], 7676)),
+            Some(text) => text.parse().map_err(|_| {
+                invalid(
+                    "--fastly-addr",
+                    format!("'{text}' is not an address (host:port)"),
+                )
+            })?,
+        };
+        let fastly_idle = Duration::from_secs(cli.fastly_idle.unwrap_or(300));
         let lambda_retry_delay = match cli.ls_lambda_retry_base_delay.as_deref().map(str::trim) {
             None | Some("") => Duration::from_secs(60),
             Some(s) => Duration::from_secs_f64(
@@ -209,6 +262,9 @@ impl TryFrom<Cli> for Config {
             lambda_keepalive,
             lambda_max_concurrency,
             lambda_retry_delay,
+            fastly_apps,
+            fastly_addr,
+            fastly_idle,
             // LocalStack's default is to skip (is_env_not_false).
             s3_skip_signature_validation: !localstack_false(
                 cli.ls_s3_skip_signature_validation.as_deref(),
@@ -469,5 +525,46 @@ mod tests {
             ..Cli::default()
         };
         assert_eq!(config(cli).unwrap_err().option, "--host");
+    }
+
+    #[test]
+    fn fastly_apps() {
+        let dir = std::env::temp_dir().join(format!("ruststack-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wasm = dir.join("main.wasm");
+        std::fs::write(&wasm, b"\0asm").unwrap();
+        let cli = Cli {
+            fastly_wasm: vec![
+                format!("shop={}", wasm.display()),
+                wasm.display().to_string(),
+            ],
+            fastly_config: Some(dir.join("fastly.toml")),
+            fastly_addr: Some("0.0.0.0:7000".into()),
+            ..Cli::default()
+        };
+        let c = config(cli).unwrap();
+        assert_eq!(c.fastly_apps.len(), 2);
+        assert_eq!(c.fastly_apps[0].name.as_deref(), Some("shop"));
+        assert_eq!(c.fastly_apps[0].config, Some(dir.join("fastly.toml")));
+        assert_eq!(
+            (
+                c.fastly_apps[1].name.as_deref(),
+                c.fastly_apps[1].config.as_ref()
+            ),
+            (None, None)
+        );
+        assert_eq!(c.fastly_addr.to_string(), "0.0.0.0:7000");
+        assert_eq!(c.fastly_idle, Duration::from_secs(300));
+        let cli = Cli {
+            fastly_wasm: vec![dir.join("missing.wasm").display().to_string()],
+            ..Cli::default()
+        };
+        assert_eq!(config(cli).unwrap_err().option, "--fastly-wasm");
+        let cli = Cli {
+            fastly_addr: Some("nowhere".into()),
+            ..Cli::default()
+        };
+        assert_eq!(config(cli).unwrap_err().option, "--fastly-addr");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

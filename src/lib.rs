@@ -77,6 +77,10 @@ pub async fn run(
         clock: &clock,
         endpoint_url: endpoint.clone(),
     })?;
+    let compute = registry
+        .fastly()
+        .filter(|f| f.compute_apps().is_some())
+        .cloned();
     let hooks = InitHooks::discover(&config.init_dir);
     let hook_env = [
         ("AWS_ENDPOINT_URL", endpoint.clone()),
@@ -103,6 +107,14 @@ pub async fn run(
         .into_future();
     let mut server = tokio::spawn(server);
     tracing::info!(address = %local, data_dir = ?app.config.data_dir, "listening");
+    let compute_server = match compute {
+        Some(fastly) => Some(tokio::spawn(serve_compute(
+            TcpListener::bind(app.config.fastly_addr).await?,
+            fastly,
+            stop_tx.subscribe(),
+        ))),
+        None => None,
+    };
 
     let startup = async {
         app.init.run_stage(Stage::Start, &hook_env).await;
@@ -121,6 +133,9 @@ pub async fn run(
 
     tracing::info!("shutting down: draining in-flight requests");
     let _ = stop_tx.send(true);
+    if let Some(compute_server) = compute_server {
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, compute_server).await;
+    }
     match tokio::time::timeout(DRAIN_TIMEOUT, &mut server).await {
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "server error while draining"),
         Ok(_) => {}
@@ -146,4 +161,31 @@ pub async fn run(
     drop(stores);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves the first Fastly Compute app on its own address (`--fastly-addr`), as
+/// `fastly compute serve` does; every app is also served through the gateway at
+/// `<name>.edgecompute.localhost`.
+async fn serve_compute(
+    listener: TcpListener,
+    fastly: ruststack_fastly::Fastly,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    if let Ok(addr) = listener.local_addr()
+        && let Some((Some(first), names)) = fastly.compute_apps()
+    {
+        tracing::info!(address = %addr, app = first, apps = ?names, "serving Fastly Compute");
+    }
+    let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let fastly = fastly.clone();
+        async move { fastly.serve_compute(None, req).await }
+    });
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Err(e) = served {
+        tracing::error!(error = %e, "the Fastly Compute listener failed");
+    }
 }

@@ -14,6 +14,8 @@ pub struct Registry {
     services: BTreeMap<ServiceId, Arc<dyn Service>>,
     /// The Lambda service, stopped explicitly at shutdown (its function processes).
     lambda: Option<ruststack_lambda::Lambda>,
+    /// The Fastly service, whose Compute apps also get their own listener.
+    fastly: Option<ruststack_fastly::Fastly>,
 }
 
 impl Registry {
@@ -37,6 +39,11 @@ impl Registry {
         if let Some(lambda) = &self.lambda {
             lambda.shutdown();
         }
+    }
+
+    /// The Fastly service, when enabled.
+    pub fn fastly(&self) -> Option<&ruststack_fastly::Fastly> {
+        self.fastly.as_ref()
     }
 
     /// Whether this build has the service.
@@ -197,11 +204,49 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
             .data_dir
             .as_ref()
             .map(|d| d.join(ruststack_storage::KEYS_DIR));
+        let compute = (!deps.config.fastly_apps.is_empty()).then(|| {
+            let logs = logs_cell.clone();
+            let sink: ruststack_fastly::compute::ComputeLogSink =
+                Arc::new(move |group: &str, stream: &str, lines: &[String]| {
+                    if let Some(logs) = logs.get()
+                        && let Err(e) = logs.append(
+                            ruststack_protocol::context::DEFAULT_ACCOUNT_ID,
+                            ruststack_protocol::context::DEFAULT_REGION,
+                            group,
+                            stream,
+                            lines,
+                        )
+                    {
+                        tracing::warn!(error = %e.message(), "could not write Compute app output to CloudWatch Logs");
+                    }
+                });
+            ruststack_fastly::compute::ComputeOptions {
+                apps: deps
+                    .config
+                    .fastly_apps
+                    .iter()
+                    .map(|a| ruststack_fastly::compute::AppSpec {
+                        name: a.name.clone(),
+                        wasm: a.wasm.clone(),
+                        config: a.config.clone(),
+                    })
+                    .collect(),
+                work_dir: deps
+                    .config
+                    .data_dir
+                    .as_ref()
+                    .map(|d| d.join(ruststack_storage::WORK_DIR).join("fastly")),
+                idle: deps.config.fastly_idle,
+                logs: enabled(ServiceId::Logs).then_some(sink),
+            }
+        });
         let fastly = ruststack_fastly::Fastly::open(
             deps.stores.tables.clone(),
             deps.clock.clone(),
             key_dir.as_deref(),
+            compute,
         )?;
+        registry.fastly = Some(fastly.clone());
         registry.register(Arc::new(fastly));
     }
     // Blobs no record names are leftovers of writes interrupted between their commit and

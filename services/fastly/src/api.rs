@@ -148,19 +148,11 @@ pub async fn dispatch(
     ctx: &RequestContext,
     req: Request,
 ) -> Result<Response, ServiceError> {
-    let (parts, body) = req.into_parts();
     if let Endpoint::FastlyCompute { service } = &ctx.endpoint {
         ctx.set_operation("Compute");
-        return Err(ServiceError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ComputeNotServed",
-            "No Compute app is served",
-        )
-        .with_field(
-            "detail",
-            format!("No Compute app named '{service}' is served by this server"),
-        ));
+        return Ok(fastly.serve_compute(Some(service), req).await);
     }
+    let (parts, body) = req.into_parts();
     let mut segments = Vec::new();
     for raw in parts.uri.path().split('/').filter(|s| !s.is_empty()) {
         segments.push(

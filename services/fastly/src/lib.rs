@@ -17,15 +17,17 @@
 //!   sealed, and no response, record or log line carries them.
 
 pub mod api;
+pub mod compute;
 mod crypto;
 mod error;
 mod ops;
 mod persist;
 mod state;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use ruststack_protocol::service::BoxFuture;
 use ruststack_protocol::{
@@ -46,16 +48,21 @@ struct Inner {
     keys: crypto::Keys,
     /// The last KV generation handed out.
     generation: AtomicU64,
+    /// The Compute runtime, when apps are served.
+    compute: Option<compute::Compute>,
 }
 
 impl Fastly {
     /// Loads the service's state from `storage`. `key_dir` is where the key that seals
     /// secrets at rest is kept (the data directory's key directory); without one a fresh
     /// key is made and secrets live as long as the process.
+    ///
+    /// With `compute`, its apps are served (contexts built on first use).
     pub fn open(
         storage: Arc<dyn Storage>,
         clock: Clock,
         key_dir: Option<&Path>,
+        compute: Option<compute::ComputeOptions>,
     ) -> Result<Self, StorageError> {
         let state = persist::load(storage.as_ref())?;
         let keys = crypto::Keys::open(key_dir).map_err(|source| StorageError::Io {
@@ -70,14 +77,127 @@ impl Fastly {
             .flat_map(|s| s.entries.values().map(|e| e.generation))
             .max()
             .unwrap_or(0);
-        Ok(Self {
+        let idle = compute.as_ref().map(|c| c.idle);
+        let compute = match compute {
+            Some(options) => {
+                let path = options
+                    .work_dir
+                    .clone()
+                    .or_else(|| options.apps.first().map(|a| a.wasm.clone()))
+                    .unwrap_or_default();
+                Some(
+                    compute::Compute::new(options)
+                        .map_err(|source| StorageError::Io { path, source })?,
+                )
+            }
+            None => None,
+        };
+        let fastly = Self {
             inner: Arc::new(Inner {
                 state: Model::new(state),
                 storage,
                 clock,
                 keys,
                 generation: AtomicU64::new(last),
+                compute,
             }),
+        };
+        if let Some(idle) = idle {
+            let weak = Arc::downgrade(&fastly.inner);
+            let period = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(period).await;
+                    let Some(inner) = weak.upgrade() else { break };
+                    if let Some(compute) = &inner.compute {
+                        compute.unload_idle(idle);
+                    }
+                }
+            });
+        }
+        Ok(fastly)
+    }
+
+    /// The Compute apps served: the one `--fastly-addr` serves, and all names.
+    pub fn compute_apps(&self) -> Option<(Option<&str>, Vec<&str>)> {
+        self.inner.compute.as_ref().map(compute::Compute::names)
+    }
+
+    /// Serves a request with Compute app `name` (`None`: the first app).
+    pub async fn serve_compute(&self, name: Option<&str>, req: Request) -> Response {
+        match &self.inner.compute {
+            Some(compute) => compute.serve(self, name, req).await,
+            None => {
+                let mut resp = Response::new(ruststack_protocol::Body::from(
+                    "ruststack: no Compute apps are served; start ruststack with --fastly-wasm\n",
+                ));
+                *resp.status_mut() = http::StatusCode::NOT_FOUND;
+                resp
+            }
+        }
+    }
+
+    /// Notes a change of stores (KV, secrets, the set of stores) that loaded apps cannot see
+    /// without a new context.
+    pub(crate) fn stores_changed(&self) {
+        if let Some(compute) = &self.inner.compute {
+            compute.stores_changed();
+        }
+    }
+
+    /// Rewrites the file a config store's items are read from by loaded apps.
+    pub(crate) fn config_changed(&self, store_id: &str) {
+        let Some(compute) = &self.inner.compute else {
+            return;
+        };
+        let _files = compute.file_lock();
+        let state = self.read();
+        if let Some(store) = state.config.get(store_id)
+            && let Err(e) = write_config_file(compute.work_dir(), store)
+        {
+            tracing::error!(error = %e, store = %store.meta.name, "could not write the config store file Compute apps read");
+        }
+    }
+
+    /// Writes every store's current contents where a new context reads them, and returns
+    /// what it is built with.
+    pub(crate) fn compute_snapshot(&self, dir: &Path) -> Result<compute::Snapshot, String> {
+        use viceroy_lib::config::{Dictionary, SecretStore, SecretStores};
+        let Some(compute) = &self.inner.compute else {
+            return Err("no Compute runtime".to_owned());
+        };
+        let failed = |e: std::io::Error| format!("the store files could not be written: {e}");
+        let _files = compute.file_lock();
+        let state = self.read();
+        let now = self.now();
+        let mut dictionaries = viceroy_lib::config::Dictionaries::new();
+        for store in state.config.values() {
+            let file = write_config_file(dir, store).map_err(failed)?;
+            dictionaries.insert(store.meta.name.clone(), Dictionary::Json { file });
+        }
+        let mut kv_toml = String::from("[local_server.kv_stores]\n");
+        for store in state.kv.values() {
+            let file = write_kv_file(dir, store, now).map_err(failed)?;
+            kv_toml.push_str(&format!(
+                "{} = {{ file = {}, format = \"json\" }}\n",
+                serde_json::Value::String(store.meta.name.clone()),
+                serde_json::Value::String(file.display().to_string())
+            ));
+        }
+        let mut secrets = SecretStores::new();
+        for store in state.secret.values() {
+            let mut out = SecretStore::new();
+            for (name, secret) in &store.entries {
+                if let Some(plain) = self.inner.keys.unseal(&secret.sealed) {
+                    out.add_secret(name.clone(), bytes::Bytes::from(plain));
+                }
+            }
+            secrets.add_store(store.meta.name.clone(), out);
+        }
+        Ok(compute::Snapshot {
+            dictionaries,
+            kv_toml,
+            secrets,
         })
     }
 
@@ -106,14 +226,23 @@ impl Fastly {
 
     /// Runs a mutation (validate, commit, apply) where a durable commit does not block an
     /// async worker.
+    /// When loaded Compute apps need a new context for the change, returns once they serve
+    /// it.
     pub(crate) async fn write<O: Send + 'static>(
         &self,
         work: impl FnOnce(&Fastly) -> Result<O, ServiceError> + Send + 'static,
     ) -> Result<O, ServiceError> {
+        let before = self.inner.compute.as_ref().map(compute::Compute::version);
         let this = self.clone();
-        ruststack_storage::run_write(self.inner.storage.as_ref(), move || work(&this))
+        let out = ruststack_storage::run_write(self.inner.storage.as_ref(), move || work(&this))
             .await
-            .map_err(|e| ServiceError::internal("InternalError", e))?
+            .map_err(|e| ServiceError::internal("InternalError", e))?;
+        if let Some(compute) = &self.inner.compute
+            && before != Some(compute.version())
+        {
+            compute.refresh(self).await;
+        }
+        out
     }
 
     /// The plaintext of secret `name` in the secret store `store` (id or name): what a
@@ -161,6 +290,64 @@ impl Service for Fastly {
         let mut state = self.write_lock();
         self.commit(Batch::clearing(&persist::ALL_TABLES))?;
         *state = state::State::default();
+        drop(state);
+        self.stores_changed();
         Ok(())
     }
+}
+
+/// `<dir>/config/<id>.json`: the store's items as one JSON object (viceroy's JSON
+/// dictionary format).
+fn write_config_file(
+    dir: &Path,
+    store: &state::Store<state::ConfigItem>,
+) -> std::io::Result<PathBuf> {
+    let items: serde_json::Map<String, serde_json::Value> = store
+        .entries
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.value.clone())))
+        .collect();
+    let path = dir.join("config").join(format!("{}.json", store.meta.id));
+    compute::write_atomically(&path, &serde_json::to_vec(&items).unwrap_or_default())?;
+    Ok(path)
+}
+
+/// `<dir>/kv/<id>.json`: the store's live entries in viceroy's JSON KV format; values that are
+/// not UTF-8 go to files beside it.
+fn write_kv_file(
+    dir: &Path,
+    store: &state::Store<state::KvEntry>,
+    now: i64,
+) -> std::io::Result<PathBuf> {
+    let values_dir = dir.join("kv").join(&store.meta.id);
+    let mut items = serde_json::Map::new();
+    for (i, (key, entry)) in store
+        .entries
+        .iter()
+        .filter(|(_, e)| e.live(now))
+        .enumerate()
+    {
+        let mut item = serde_json::Map::new();
+        match std::str::from_utf8(&entry.value) {
+            Ok(text) => {
+                item.insert("data".into(), serde_json::Value::String(text.to_owned()));
+            }
+            Err(_) => {
+                std::fs::create_dir_all(&values_dir)?;
+                let file = values_dir.join(format!("{i}.bin"));
+                std::fs::write(&file, &entry.value)?;
+                item.insert(
+                    "file".into(),
+                    serde_json::Value::String(file.display().to_string()),
+                );
+            }
+        }
+        if let Some(meta) = &entry.metadata {
+            item.insert("metadata".into(), serde_json::Value::String(meta.clone()));
+        }
+        items.insert(key.clone(), serde_json::Value::Object(item));
+    }
+    let path = dir.join("kv").join(format!("{}.json", store.meta.id));
+    compute::write_atomically(&path, &serde_json::to_vec(&items).unwrap_or_default())?;
+    Ok(path)
 }

@@ -238,6 +238,7 @@ fn create_store(f: &Fastly, name: &str) -> Result<Value, ServiceError> {
     f.commit(batch)?;
     let out = store_json(&meta);
     state.config.insert(meta.id.clone(), Store::new(meta));
+    f.stores_changed();
     Ok(out)
 }
 
@@ -259,6 +260,7 @@ fn rename_store(f: &Fastly, id: &str, name: &str) -> Result<Value, ServiceError>
     if let Some(store) = state.config.get_mut(&id) {
         store.meta = meta;
     }
+    f.stores_changed();
     Ok(out)
 }
 
@@ -273,6 +275,7 @@ fn delete_store(f: &Fastly, id: &str) -> Result<(), ServiceError> {
     for link in links {
         state.links.remove(&link);
     }
+    f.stores_changed();
     Ok(())
 }
 
@@ -398,6 +401,8 @@ fn put_item(
     if let Some(store) = state.config.get_mut(&id) {
         store.entries = items;
     }
+    drop(state);
+    f.config_changed(&id);
     Ok(out)
 }
 
@@ -413,6 +418,8 @@ fn delete_item(f: &Fastly, id: &str, key: &str) -> Result<(), ServiceError> {
     if let Some(store) = state.config.get_mut(&id) {
         store.entries.remove(key);
     }
+    drop(state);
+    f.config_changed(&id);
     Ok(())
 }
 
@@ -473,6 +480,8 @@ fn batch(f: &Fastly, id: &str, ops: Vec<BatchOp>) -> Result<(), ServiceError> {
     if let Some(store) = state.config.get_mut(&id) {
         store.entries = items;
     }
+    drop(state);
+    f.config_changed(&id);
     Ok(())
 }
 

@@ -288,6 +288,7 @@ fn create_store(f: &Fastly, name: &str, location: Option<String>) -> Result<Valu
     f.commit(batch)?;
     let out = store_json(&meta);
     state.kv.insert(meta.id.clone(), Store::new(meta));
+    f.stores_changed();
     Ok(out)
 }
 
@@ -309,6 +310,7 @@ fn rename_store(f: &Fastly, id: &str, name: &str) -> Result<Value, ServiceError>
     if let Some(store) = state.kv.get_mut(&id) {
         store.meta = meta;
     }
+    f.stores_changed();
     Ok(out)
 }
 
@@ -329,6 +331,7 @@ fn delete_store(f: &Fastly, id: &str) -> Result<(), ServiceError> {
     for link in links {
         state.links.remove(&link);
     }
+    f.stores_changed();
     Ok(())
 }
 
@@ -495,6 +498,7 @@ fn put_entries(f: &Fastly, id: &str, lines: &[Line]) -> Result<(), ServiceError>
     if let Some(store) = state.kv.get_mut(&id) {
         store.entries.extend(written);
     }
+    f.stores_changed();
     Ok(())
 }
 
@@ -528,6 +532,7 @@ fn delete_entry(
     if let Some(store) = state.kv.get_mut(&id) {
         store.entries.remove(key);
     }
+    f.stores_changed();
     Ok(())
 }
 

@@ -242,6 +242,7 @@ fn create_store(f: &Fastly, name: &str) -> Result<Value, ServiceError> {
     f.commit(batch)?;
     let out = store_json(&meta);
     state.secret.insert(meta.id.clone(), Store::new(meta));
+    f.stores_changed();
     Ok(out)
 }
 
@@ -256,6 +257,7 @@ fn delete_store(f: &Fastly, id: &str) -> Result<(), ServiceError> {
     for link in links {
         state.links.remove(&link);
     }
+    f.stores_changed();
     Ok(())
 }
 
@@ -291,6 +293,7 @@ fn put_secret(
     if let Some(store) = state.secret.get_mut(&id) {
         store.entries.insert(name.to_owned(), secret);
     }
+    f.stores_changed();
     Ok(out)
 }
 
@@ -306,5 +309,6 @@ fn delete_secret(f: &Fastly, id: &str, name: &str) -> Result<(), ServiceError> {
     if let Some(store) = state.secret.get_mut(&id) {
         store.entries.remove(name);
     }
+    f.stores_changed();
     Ok(())
 }

@@ -1,0 +1,576 @@
+//! The Compute runtime: Fastly Compute apps (`bin/main.wasm`) run in viceroy-lib against the
+//! stores of the management API.
+//!
+//! # How stores reach an app
+//! viceroy-lib builds one `ExecuteCtx` per app (a full compile of the app) with the stores it
+//! will see. Its public API allows three ways of keeping them current:
+//! - **config stores** are JSON-file dictionaries (`Dictionary::Json`), which viceroy re-reads
+//!   every time the app opens one: an item change rewrites the store's file before the API
+//!   call returns, and the next request reads it. No rebuild.
+//! - **KV and secret stores**, and the set of stores itself, are fixed when a context is
+//!   built: any such change bumps a version; the API call then waits while every app that is
+//!   loaded gets a new context, built in the background and swapped in atomically
+//!   (in-flight requests finish on the old one). An app that is not loaded builds its
+//!   context on its next request.
+//!
+//! A context is built on an app's first request, rebuilt when its wasm file changes (checked
+//! on every request by modification time and size) and dropped after an idle period, so an
+//! idle server runs no epoch thread.
+
+pub(crate) mod http02;
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use http::{HeaderValue, StatusCode};
+use ruststack_protocol::{Body, Response};
+use viceroy_lib::config::{FastlyConfig, UnknownImportBehavior};
+use viceroy_lib::{ExecuteCtx, ProfilingConfig, WasmFeatures};
+
+use crate::Fastly;
+
+/// Receives app log lines: (log group, log stream, lines).
+pub type ComputeLogSink = Arc<dyn Fn(&str, &str, &[String]) + Send + Sync>;
+
+/// One app to serve.
+#[derive(Clone, Debug)]
+pub struct AppSpec {
+    /// The name it is served under; by default the `name` of its `fastly.toml`, else the
+    /// wasm file's stem.
+    pub name: Option<String>,
+    /// The app (`bin/main.wasm`, or a `.wat` text module).
+    pub wasm: PathBuf,
+    /// Its `fastly.toml`; by default the one in the wasm file's directory or the directory
+    /// above it (a Fastly project's `bin/main.wasm`).
+    pub config: Option<PathBuf>,
+}
+
+/// What the Compute runtime is built from.
+#[derive(Clone)]
+pub struct ComputeOptions {
+    /// The apps.
+    pub apps: Vec<AppSpec>,
+    /// Where the store files the apps read are written (`None`: a temporary directory).
+    pub work_dir: Option<PathBuf>,
+    /// How long a loaded app stays loaded without requests.
+    pub idle: Duration,
+    /// Where app log lines go besides ruststack's log (CloudWatch Logs).
+    pub logs: Option<ComputeLogSink>,
+}
+
+/// A file's identity for change detection: modification time and length.
+type Stamp = Option<(SystemTime, u64)>;
+
+fn stamp(path: &Path) -> Stamp {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()))
+}
+
+#[derive(Clone)]
+struct Live {
+    ctx: Arc<ExecuteCtx>,
+    version: u64,
+    stamp: Stamp,
+}
+
+struct App {
+    name: String,
+    wasm: PathBuf,
+    config: Option<FastlyConfig>,
+    live: RwLock<Option<Live>>,
+    /// Held while a context is built: concurrent requests wait for one build.
+    building: tokio::sync::Mutex<()>,
+    last_used: Mutex<Instant>,
+    /// The last failed build, so a broken app is not recompiled on every request.
+    failed: Mutex<Option<(Stamp, u64, String)>>,
+}
+
+impl App {
+    fn current(&self) -> Option<Live> {
+        match self.live.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, live: Option<Live>) {
+        match self.live.write() {
+            Ok(mut g) => *g = live,
+            Err(p) => *p.into_inner() = live,
+        }
+    }
+
+    fn touch(&self) {
+        if let Ok(mut t) = self.last_used.lock() {
+            *t = Instant::now();
+        }
+    }
+}
+
+/// The apps and the state their contexts are built from.
+pub(crate) struct Compute {
+    apps: BTreeMap<String, Arc<App>>,
+    first: Option<String>,
+    work_dir: PathBuf,
+    /// The temporary work directory, removed with the runtime.
+    _tmp: Option<tempfile::TempDir>,
+    logs: Option<ComputeLogSink>,
+    /// Bumped by every change a built context cannot see.
+    version: AtomicU64,
+    /// Serialises config-store file writes (each writes the store as it is when it runs).
+    files: Mutex<()>,
+}
+
+/// The name an app is served under: lower case letters, digits and `-`.
+fn host_label(name: &str) -> String {
+    let label: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    label.trim_matches('-').to_owned()
+}
+
+/// The `fastly.toml` of an app: given, or beside the wasm file, or one directory up.
+fn find_config(spec: &AppSpec) -> Option<PathBuf> {
+    if let Some(c) = &spec.config {
+        return Some(c.clone());
+    }
+    let dir = spec.wasm.parent()?;
+    [dir.join("fastly.toml"), dir.parent()?.join("fastly.toml")]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+impl Compute {
+    /// Reads each app's `fastly.toml` and names the apps.
+    pub(crate) fn new(options: ComputeOptions) -> io::Result<Self> {
+        let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
+        let mut apps = BTreeMap::new();
+        let mut first = None;
+        for spec in options.apps {
+            let config = match find_config(&spec) {
+                Some(path) => Some(
+                    FastlyConfig::from_file(&path)
+                        .map_err(|e| invalid(format!("{}: {e}", path.display())))?,
+                ),
+                None => None,
+            };
+            let name = spec
+                .name
+                .clone()
+                .or_else(|| {
+                    config
+                        .as_ref()
+                        .map(|c| c.name().to_owned())
+                        .filter(|n| !n.is_empty())
+                })
+                .or_else(|| {
+                    spec.wasm
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .map(|n| host_label(&n))
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| invalid(format!("{}: no name for this app", spec.wasm.display())))?;
+            if apps.contains_key(&name) {
+                return Err(invalid(format!(
+                    "two Compute apps are named '{name}'; name them with NAME=PATH"
+                )));
+            }
+            first.get_or_insert_with(|| name.clone());
+            apps.insert(
+                name.clone(),
+                Arc::new(App {
+                    name,
+                    wasm: spec.wasm,
+                    config,
+                    live: RwLock::new(None),
+                    building: tokio::sync::Mutex::new(()),
+                    last_used: Mutex::new(Instant::now()),
+                    failed: Mutex::new(None),
+                }),
+            );
+        }
+        let (work_dir, tmp) = match options.work_dir {
+            Some(dir) => (dir, None),
+            None => {
+                let tmp = tempfile::Builder::new()
+                    .prefix("ruststack-fastly-")
+                    .tempdir()?;
+                (tmp.path().to_owned(), Some(tmp))
+            }
+        };
+        std::fs::create_dir_all(work_dir.join("config"))?;
+        std::fs::create_dir_all(work_dir.join("kv"))?;
+        Ok(Self {
+            apps,
+            first,
+            work_dir,
+            _tmp: tmp,
+            logs: options.logs,
+            version: AtomicU64::new(0),
+            files: Mutex::new(()),
+        })
+    }
+
+    /// The served apps' names, the one `--fastly-addr` serves first.
+    pub(crate) fn names(&self) -> (Option<&str>, Vec<&str>) {
+        (
+            self.first.as_deref(),
+            self.apps.keys().map(String::as_str).collect(),
+        )
+    }
+
+    /// Notes a change that built contexts cannot see (returns the new version).
+    pub(crate) fn stores_changed(&self) -> u64 {
+        self.version.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn work_dir(&self) -> &Path {
+        &self.work_dir
+    }
+
+    pub(crate) fn file_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        match self.files.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Rebuilds the context of every loaded app that is older than the current version;
+    /// returns when they serve it.
+    pub(crate) async fn refresh(&self, fastly: &Fastly) {
+        for app in self.apps.values() {
+            if app.current().is_some()
+                && let Err(e) = self.context(fastly, app).await
+            {
+                tracing::error!(app = %app.name, error = %e, "the Compute app could not be rebuilt");
+            }
+        }
+    }
+
+    /// Drops the contexts of apps idle for longer than `idle`.
+    pub(crate) fn unload_idle(&self, idle: Duration) {
+        for app in self.apps.values() {
+            let idle_for = app
+                .last_used
+                .lock()
+                .map(|t| t.elapsed())
+                .unwrap_or_default();
+            if idle_for >= idle && app.current().is_some() {
+                // A build in progress keeps its app loaded.
+                if let Ok(_guard) = app.building.try_lock() {
+                    app.set(None);
+                    tracing::info!(app = %app.name, "unloaded the idle Compute app");
+                }
+            }
+        }
+    }
+
+    /// The app's context for the current stores and wasm file, built if needed.
+    async fn context(&self, fastly: &Fastly, app: &Arc<App>) -> Result<Arc<ExecuteCtx>, String> {
+        let fresh = |live: &Option<Live>, version: u64, stamp: &Stamp| {
+            live.as_ref()
+                .filter(|l| l.version >= version && l.stamp == *stamp)
+                .map(|l| l.ctx.clone())
+        };
+        let version = self.version();
+        let file = stamp(&app.wasm);
+        if let Some(ctx) = fresh(&app.current(), version, &file) {
+            return Ok(ctx);
+        }
+        let _building = app.building.lock().await;
+        let version = self.version();
+        let file = stamp(&app.wasm);
+        if let Some(ctx) = fresh(&app.current(), version, &file) {
+            return Ok(ctx);
+        }
+        if let Ok(failed) = app.failed.lock()
+            && let Some((s, v, why)) = failed.as_ref()
+            && *s == file
+            && *v == version
+        {
+            return Err(why.clone());
+        }
+        let started = Instant::now();
+        let (fastly, app2, dir) = (fastly.clone(), app.clone(), self.work_dir.clone());
+        let writer: Arc<Mutex<dyn Write + Send>> =
+            Arc::new(Mutex::new(LogWriter::new(&app.name, self.logs.clone())));
+        // Built on a thread of its own whose name the context's epoch thread inherits, so
+        // the threads of loaded apps are visible as `fastly-compute` (and none when idle).
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("fastly-compute".into())
+            .spawn(move || {
+                let _ = tx.send(
+                    fastly
+                        .compute_snapshot(&dir)
+                        .and_then(|snapshot| build(&app2, snapshot, writer)),
+                );
+            })
+            .map_err(|e| format!("the build of the app could not start: {e}"))?;
+        let built = rx
+            .await
+            .map_err(|_| "the build of the app failed".to_owned())
+            .and_then(|r| r);
+        match built {
+            Ok(ctx) => {
+                tracing::info!(
+                    app = %app.name,
+                    ms = started.elapsed().as_millis() as u64,
+                    "loaded the Compute app"
+                );
+                app.set(Some(Live {
+                    ctx: ctx.clone(),
+                    version,
+                    stamp: file,
+                }));
+                if let Ok(mut failed) = app.failed.lock() {
+                    *failed = None;
+                }
+                Ok(ctx)
+            }
+            Err(why) => {
+                tracing::error!(app = %app.name, wasm = %app.wasm.display(), error = %why, "the Compute app could not be loaded");
+                if let Ok(mut failed) = app.failed.lock() {
+                    *failed = Some((file, version, why.clone()));
+                }
+                Err(why)
+            }
+        }
+    }
+
+    /// Serves one request with app `name` (`None`: the first app).
+    pub(crate) async fn serve(
+        &self,
+        fastly: &Fastly,
+        name: Option<&str>,
+        req: http::Request<Body>,
+    ) -> Response {
+        let Some(app) = name
+            .or(self.first.as_deref())
+            .and_then(|n| self.apps.get(n))
+        else {
+            let known: Vec<&str> = self.apps.keys().map(String::as_str).collect();
+            return text(
+                StatusCode::NOT_FOUND,
+                &format!(
+                    "ruststack: no Compute app named '{}' is served (apps: {})\n",
+                    name.unwrap_or_default(),
+                    if known.is_empty() {
+                        "none; start ruststack with --fastly-wasm".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+        };
+        app.touch();
+        let ctx = match self.context(fastly, app).await {
+            Ok(ctx) => ctx,
+            Err(why) => {
+                return text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!(
+                        "ruststack: the Compute app '{}' could not be loaded: {why}\n",
+                        app.name
+                    ),
+                );
+            }
+        };
+        let req = match http02::request(req).await {
+            Ok(r) => r,
+            Err(http02::Refused(why)) => return text(StatusCode::BAD_REQUEST, &why),
+        };
+        let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
+        let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let resp = match ctx.handle_request(req, local, remote).await {
+            Ok((resp, None)) => resp,
+            // An error comes back only when the app ended without sending a response.
+            Ok((_, Some(trap))) => {
+                tracing::error!(app = %app.name, error = %format!("{trap:#}"), "the Compute app failed while handling a request");
+                return text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!(
+                        "ruststack: the Compute app '{}' failed: {trap:#}\n",
+                        app.name
+                    ),
+                );
+            }
+            Err(e) => {
+                tracing::error!(app = %app.name, error = %e, "the Compute app could not handle a request");
+                return text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("ruststack: the Compute app '{}' failed: {e}\n", app.name),
+                );
+            }
+        };
+        match http02::response(resp).await {
+            Ok(resp) => resp,
+            Err(http02::Refused(why)) => text(StatusCode::BAD_GATEWAY, &why),
+        }
+    }
+}
+
+fn text(status: StatusCode, message: &str) -> Response {
+    let mut resp = Response::new(Body::from(message.to_owned()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
+
+/// The stores a context is built with.
+pub(crate) struct Snapshot {
+    pub(crate) dictionaries: viceroy_lib::config::Dictionaries,
+    /// `[local_server.kv_stores]` TOML naming each KV store's JSON file.
+    pub(crate) kv_toml: String,
+    pub(crate) secrets: viceroy_lib::config::SecretStores,
+}
+
+fn build(
+    app: &App,
+    snapshot: Snapshot,
+    logs: Arc<Mutex<dyn Write + Send>>,
+) -> Result<Arc<ExecuteCtx>, String> {
+    let kv: FastlyConfig = snapshot
+        .kv_toml
+        .parse()
+        .map_err(|e| format!("the KV stores could not be loaded: {e}"))?;
+    let mut builder = ExecuteCtx::build(
+        &app.wasm,
+        ProfilingConfig::None,
+        HashSet::new(),
+        UnknownImportBehavior::LinkError,
+        false,
+        WasmFeatures::default(),
+    )
+    .map_err(|e| e.to_string())?
+    .with_dictionaries(snapshot.dictionaries)
+    .with_object_stores(kv.object_stores().clone())
+    .with_secret_stores(snapshot.secrets)
+    .with_capture_logs(logs)
+    .with_log_stdout(true)
+    .with_log_stderr(true);
+    if let Some(config) = &app.config {
+        builder = builder
+            .with_backends(config.backends().clone())
+            .with_geolocation(config.geolocation().clone())
+            .with_acls(config.acls().clone())
+            .with_device_detection(config.device_detection().clone());
+    }
+    builder.finish().map_err(|e| format!("{e:#}"))
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, rename), so a reader sees the old
+/// or the new contents, never a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// App log lines (`<endpoint> :: <message>`, stdout and stderr included) to ruststack's log
+/// and to CloudWatch Logs, group `/fastly/<app>`.
+struct LogWriter {
+    app: String,
+    group: String,
+    pending: Vec<u8>,
+    sink: Option<ComputeLogSink>,
+}
+
+impl LogWriter {
+    fn new(app: &str, sink: Option<ComputeLogSink>) -> Self {
+        Self {
+            app: app.to_owned(),
+            group: format!("/fastly/{app}"),
+            pending: Vec::new(),
+            sink,
+        }
+    }
+}
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let Some(end) = self.pending.iter().rposition(|b| *b == b'\n') else {
+            return Ok(buf.len());
+        };
+        let complete: Vec<u8> = self.pending.drain(..=end).collect();
+        let lines: Vec<String> = String::from_utf8_lossy(&complete)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        for line in &lines {
+            tracing::info!(target: "fastly_compute", app = %self.app, "{line}");
+        }
+        if let Some(sink) = &self.sink {
+            let date = ruststack_protocol::rest::iso8601_millis(
+                i64::try_from(
+                    SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_millis(),
+                )
+                .unwrap_or(0),
+            );
+            let stream = format!("{}/{}/{}", &date[0..4], &date[5..7], &date[8..10]);
+            sink(&self.group, &stream, &lines);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_names_are_host_labels() {
+        assert_eq!(host_label("My App_1"), "my-app-1");
+        assert_eq!(host_label("--x--"), "x");
+        assert_eq!(host_label("é"), "");
+    }
+
+    #[test]
+    fn log_lines_are_split_and_grouped() {
+        type Seen = Vec<(String, String, Vec<String>)>;
+        let seen: Arc<Mutex<Seen>> = Arc::default();
+        let seen2 = seen.clone();
+        let sink: ComputeLogSink = Arc::new(move |g, s, l| {
+            if let Ok(mut v) = seen2.lock() {
+                v.push((g.to_owned(), s.to_owned(), l.to_vec()));
+            }
+        });
+        let mut w = LogWriter::new("app", Some(sink));
+        assert!(w.write(b"stdout :: one\nstdout :: tw").is_ok());
+        assert!(w.write(b"o\n").is_ok());
+        let v = seen.lock().map(|v| v.clone()).unwrap_or_default();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].0, "/fastly/app");
+        assert_eq!(v[0].2, vec!["stdout :: one"]);
+        assert_eq!(v[1].2, vec!["stdout :: two"]);
+        assert_eq!(v[0].1.len(), 10);
+    }
+}

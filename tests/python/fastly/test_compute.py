@@ -1,0 +1,190 @@
+"""The Compute runtime: Compute apps (WAT core modules, the ABI of the Rust `fastly` crate)
+served through the gateway (`<app>.edgecompute.localhost`) and on `--fastly-addr`, reading
+the stores the Fastly CLI manages, with every change visible to the next request."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import requests
+
+from conftest import free_port
+from fastly_support import b64, fastly_ok
+
+APPS = Path(__file__).parent / "apps"
+EMPTY = "config=-\nkv=-\nsecret=-\n"
+
+
+def compute_server(start_server, tmp_path, data_dir=None, port=None):
+    stores = tmp_path / "stores.wat"
+    if not stores.exists():
+        stores.write_text((APPS / "stores.wat").read_text())
+        (tmp_path / "garbage.wasm").write_bytes(b"\0asm not really")
+    port = port or free_port()
+    srv = start_server(args=[
+        "--fastly-wasm", f"stores={stores}",
+        "--fastly-wasm", f"broken={APPS / 'trap.wat'}",
+        "--fastly-wasm", f"garbage={tmp_path / 'garbage.wasm'}",
+        "--fastly-addr", f"127.0.0.1:{port}",
+    ], data_dir=data_dir)
+    srv.compute_port = port
+    return srv
+
+
+def app(srv, name="stores", path="/"):
+    """A request to app `name` through the gateway."""
+    return requests.get(f"{srv.url}{path}",
+                        headers={"Host": f"{name}.edgecompute.localhost:{srv.port}"}, timeout=60)
+
+
+def body(srv):
+    resp = app(srv)
+    assert resp.status_code == 200, resp.text
+    return resp.text
+
+
+def set_stores(srv, greeting="hello", counter="41", secret="s3cr3t"):
+    fastly_ok(srv, "config-store", "create", "--name", "app_config")
+    fastly_ok(srv, "config-store-entry", "create", "--store-id", "app_config", "--key", "greeting",
+              "--value", greeting)
+    fastly_ok(srv, "kv-store", "create", "--name", "app_kv")
+    fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "counter",
+              "--value", counter)
+    fastly_ok(srv, "secret-store", "create", "--name", "app_secrets")
+    fastly_ok(srv, "secret-store-entry", "create", "--store-id", "app_secrets", "--name", "api_key",
+              "--stdin", input=secret)
+
+
+def test_apps_read_the_stores_and_see_every_change(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    assert body(srv) == EMPTY
+    set_stores(srv)
+    expected = "config=hello\nkv=41\nsecret=s3cr3t\n"
+    assert body(srv) == expected
+    # The first app is also served on --fastly-addr, as `fastly compute serve` serves it.
+    direct = requests.get(f"http://127.0.0.1:{srv.compute_port}/", timeout=60)
+    assert direct.status_code == 200 and direct.text == expected
+
+    # Every change is visible to the very next request.
+    fastly_ok(srv, "config-store-entry", "update", "--store-id", "app_config", "--key",
+              "greeting", "--value", "bonjour")
+    assert body(srv) == "config=bonjour\nkv=41\nsecret=s3cr3t\n"
+    fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "counter",
+              "--value", "42")
+    assert body(srv) == "config=bonjour\nkv=42\nsecret=s3cr3t\n"
+    fastly_ok(srv, "secret-store-entry", "create", "--store-id", "app_secrets", "--name",
+              "api_key", "--stdin", "--recreate", input="rotated")
+    assert body(srv) == "config=bonjour\nkv=42\nsecret=rotated\n"
+    fastly_ok(srv, "config-store-entry", "delete", "--store-id", "app_config", "--key", "greeting")
+    fastly_ok(srv, "kv-store-entry", "delete", "--store-id", "app_kv", "--key", "counter")
+    assert body(srv) == "config=-\nkv=-\nsecret=rotated\n"
+
+
+def test_stores_survive_a_restart(start_server, tmp_path):
+    data = tmp_path / "data"
+    srv = compute_server(start_server, tmp_path, data_dir=data)
+    set_stores(srv, greeting="kept", counter="7", secret="still")
+    assert body(srv) == "config=kept\nkv=7\nsecret=still\n"
+    srv.stop(signal.SIGKILL)
+    again = compute_server(start_server, tmp_path, data_dir=data)
+    assert body(again) == "config=kept\nkv=7\nsecret=still\n"
+
+
+def test_failing_apps_get_a_clear_5xx_and_the_others_keep_serving(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    # As `fastly compute serve` answers a trap: 500 with the trap in the body.
+    trapped = app(srv, "broken")
+    assert trapped.status_code == 500
+    assert "wasm trap" in trapped.text and "unreachable" in trapped.text
+    garbage = app(srv, "garbage")
+    assert garbage.status_code == 500
+    assert "the Compute app 'garbage' could not be loaded" in garbage.text
+    missing = app(srv, "nosuchapp")
+    assert missing.status_code == 404 and "stores" in missing.text
+    assert body(srv) == EMPTY
+    assert "the Compute app could not be loaded" in srv.stderr()
+
+
+def test_a_rebuilt_app_is_picked_up(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    assert body(srv) == EMPTY
+    wat = tmp_path / "stores.wat"
+    original = wat.read_text()
+    # A rebuild that does not compile: the next request says why.
+    wat.write_text(original.replace("(module", "(module (oops)", 1))
+    broken = app(srv)
+    assert broken.status_code == 500
+    assert "the Compute app 'stores' could not be loaded" in broken.text and "oops" in broken.text
+    # A good rebuild (its answer starts with "v2") is served from the next request on.
+    rebuilt = original.replace('(data (i32.const 300) "")', '(data (i32.const 300) "v2\\0a")')
+    rebuilt = rebuilt.replace("(i32.const 300) (i32.const 0)", "(i32.const 300) (i32.const 3)")
+    assert rebuilt != original
+    wat.write_text(rebuilt)
+    assert body(srv) == "v2\n" + EMPTY
+
+
+def test_app_output_reaches_cloudwatch_logs(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    assert body(srv) == EMPTY
+    logs = srv.client("logs")
+    deadline = time.monotonic() + 10
+    messages = []
+    while time.monotonic() < deadline:
+        try:
+            events = logs.filter_log_events(logGroupName="/fastly/stores")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []
+        messages = [e["message"] for e in events]
+        if any("hello from the app" in m for m in messages):
+            break
+        time.sleep(0.1)
+    assert any(m == "stdout :: hello from the app" for m in messages), messages
+
+
+def test_kv_values_reach_apps_byte_for_byte(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    set_stores(srv)
+    # A value that is not UTF-8 (the app echoes it raw).
+    value = bytes([0xff, 0xfe, 0x00, 0x41])
+    batch = tmp_path / "batch.ndjson"
+    batch.write_text('{"key": "counter", "value": "%s"}\n' % b64(value))
+    fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--file", str(batch))
+    resp = app(srv)
+    assert resp.content == b"config=hello\nkv=" + value + b"\nsecret=s3cr3t\n"
+
+
+
+def cpu_ms_per_second(pid, window=1.0):
+    """The server's CPU time over `window` seconds, all threads, in ms per second."""
+    def total():
+        ns = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    ns += int(f.read().split()[0])
+            except OSError:
+                pass
+        return ns
+    before = total()
+    time.sleep(window)
+    return (total() - before) / 1e6 / window
+
+
+def test_idle_apps_are_unloaded(start_server, tmp_path):
+    stores = tmp_path / "stores.wat"
+    stores.write_text((APPS / "stores.wat").read_text())
+    srv = start_server(args=["--fastly-wasm", str(stores), "--fastly-idle", "2",
+                             "--fastly-addr", f"127.0.0.1:{free_port()}"])
+    assert body(srv) == EMPTY
+    # A loaded app's runtime ticks its epoch every 50 µs (a tenth of a core or more) ...
+    loaded = cpu_ms_per_second(srv.proc.pid)
+    deadline = time.monotonic() + 10
+    while "unloaded the idle Compute app" not in srv.stderr() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "unloaded the idle Compute app" in srv.stderr()
+    # ... and once the idle app is unloaded the server uses (almost) none.
+    idle = cpu_ms_per_second(srv.proc.pid)
+    assert loaded > 20 and idle < 10, (loaded, idle)
+    # The next request loads it again.
+    assert body(srv) == EMPTY
