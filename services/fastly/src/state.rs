@@ -94,7 +94,16 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// The word the API uses in paths and messages.
+    /// What the API's messages call a store of this kind.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Kind::Config => "config store",
+            Kind::Kv => "KV store",
+            Kind::Secret => "secret store",
+        }
+    }
+
+    /// The word the API uses in paths and records.
     pub(crate) fn word(self) -> &'static str {
         match self {
             Kind::Config => "config",
@@ -111,6 +120,43 @@ pub(crate) struct State {
     pub(crate) kv: BTreeMap<String, Store<KvEntry>>,
     pub(crate) secret: BTreeMap<String, Store<Secret>>,
     pub(crate) links: BTreeMap<String, Link>,
+}
+
+/// An entry type, which names its kind of store and where the state keeps those stores.
+pub(crate) trait Entry: Sized {
+    const KIND: Kind;
+    fn stores(state: &State) -> &BTreeMap<String, Store<Self>>;
+    fn stores_mut(state: &mut State) -> &mut BTreeMap<String, Store<Self>>;
+}
+
+impl Entry for ConfigItem {
+    const KIND: Kind = Kind::Config;
+    fn stores(state: &State) -> &BTreeMap<String, Store<Self>> {
+        &state.config
+    }
+    fn stores_mut(state: &mut State) -> &mut BTreeMap<String, Store<Self>> {
+        &mut state.config
+    }
+}
+
+impl Entry for KvEntry {
+    const KIND: Kind = Kind::Kv;
+    fn stores(state: &State) -> &BTreeMap<String, Store<Self>> {
+        &state.kv
+    }
+    fn stores_mut(state: &mut State) -> &mut BTreeMap<String, Store<Self>> {
+        &mut state.kv
+    }
+}
+
+impl Entry for Secret {
+    const KIND: Kind = Kind::Secret;
+    fn stores(state: &State) -> &BTreeMap<String, Store<Self>> {
+        &state.secret
+    }
+    fn stores_mut(state: &mut State) -> &mut BTreeMap<String, Store<Self>> {
+        &mut state.secret
+    }
 }
 
 /// Finds a store by id, or else by name (the name is accepted wherever an id is).

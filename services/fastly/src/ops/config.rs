@@ -8,7 +8,7 @@ use ruststack_storage::Batch;
 use serde_json::{Value, json};
 
 use crate::api::{self, Req, ok, rfc3339, status_ok};
-use crate::ops::{check_name, new_id};
+use crate::ops::{self, check_name};
 use crate::persist;
 use crate::state::{self, ConfigItem, Kind, State, Store, StoreMeta};
 use crate::{Fastly, error};
@@ -43,16 +43,8 @@ fn item_json(store_id: &str, key: &str, item: &ConfigItem) -> Value {
     })
 }
 
-fn no_store(id: &str) -> ServiceError {
-    error::not_found(format!("Couldn't find config store '{id}'"))
-}
-
 fn no_item(key: &str) -> ServiceError {
     error::not_found(format!("Couldn't find config store item '{key}'"))
-}
-
-fn store_id(state: &State, id_or_name: &str) -> Result<String, ServiceError> {
-    state::resolve(&state.config, id_or_name).ok_or_else(|| no_store(id_or_name))
 }
 
 fn check_item(key: &str, value: &str) -> Result<(), ServiceError> {
@@ -89,9 +81,9 @@ pub(crate) async fn route(
                 .ok_or_else(|| error::missing("name"))?;
             check_name("store name", &name)?;
             fastly
-                .write(move |f| create_store(f, &name))
+                .write(move |f| ops::create_store::<ConfigItem>(f, &name, None))
                 .await
-                .map(|v| ok(&v))
+                .map(|m| ok(&store_json(&m)))
         }
         (Method::GET, []) => {
             op("ListConfigStores");
@@ -106,19 +98,21 @@ pub(crate) async fn route(
         (Method::GET, [id]) => {
             op("GetConfigStore");
             let state = fastly.read();
-            let store = state::find(&state.config, id).ok_or_else(|| no_store(id))?;
+            let store =
+                state::find(&state.config, id).ok_or_else(|| ops::no_store::<ConfigItem>(id))?;
             Ok(ok(&store_json(&store.meta)))
         }
         (Method::GET, [id, "info"]) => {
             op("GetConfigStoreMetadata");
             let state = fastly.read();
-            let store = state::find(&state.config, id).ok_or_else(|| no_store(id))?;
+            let store =
+                state::find(&state.config, id).ok_or_else(|| ops::no_store::<ConfigItem>(id))?;
             Ok(ok(&json!({"item_count": store.entries.len()})))
         }
         (Method::GET, [id, "services"]) => {
             op("ListConfigStoreServices");
             let state = fastly.read();
-            let id = store_id(&state, id)?;
+            let id = ops::store_id::<ConfigItem>(&state, id)?;
             Ok(ok(&crate::ops::links::services_of(&state, &id)))
         }
         (Method::PUT, [id]) => {
@@ -131,14 +125,16 @@ pub(crate) async fn route(
             check_name("store name", &name)?;
             let id = id.to_string();
             fastly
-                .write(move |f| rename_store(f, &id, &name))
+                .write(move |f| ops::rename_store::<ConfigItem>(f, &id, &name))
                 .await
-                .map(|v| ok(&v))
+                .map(|m| ok(&store_json(&m)))
         }
         (Method::DELETE, [id]) => {
             op("DeleteConfigStore");
             let id = id.to_string();
-            fastly.write(move |f| delete_store(f, &id)).await?;
+            fastly
+                .write(move |f| ops::delete_store::<ConfigItem>(f, &id, |_| Ok(())))
+                .await?;
             Ok(status_ok())
         }
         (Method::GET, [id, "items"]) => {
@@ -176,7 +172,8 @@ pub(crate) async fn route(
                 Method::GET => {
                     op("GetConfigStoreItem");
                     let state = fastly.read();
-                    let store = state::find(&state.config, id).ok_or_else(|| no_store(id))?;
+                    let store = state::find(&state.config, id)
+                        .ok_or_else(|| ops::no_store::<ConfigItem>(id))?;
                     let item = store.entries.get(&key).ok_or_else(|| no_item(&key))?;
                     Ok(ok(&item_json(&store.meta.id, &key, item)))
                 }
@@ -218,70 +215,9 @@ fn sorted(state: &State) -> Vec<&Store<ConfigItem>> {
     stores
 }
 
-fn create_store(f: &Fastly, name: &str) -> Result<Value, ServiceError> {
-    let mut state = f.write_lock();
-    if state::name_taken(&state.config, name, "") {
-        return Err(error::duplicate(format!(
-            "A config store named '{name}' already exists"
-        )));
-    }
-    let now = f.now();
-    let meta = StoreMeta {
-        id: new_id(),
-        name: name.to_owned(),
-        created_at: now,
-        updated_at: now,
-        location: None,
-    };
-    let mut batch = Batch::new();
-    persist::put_store(&mut batch, Kind::Config, &meta);
-    f.commit(batch)?;
-    let out = store_json(&meta);
-    state.config.insert(meta.id.clone(), Store::new(meta));
-    f.stores_changed();
-    Ok(out)
-}
-
-fn rename_store(f: &Fastly, id: &str, name: &str) -> Result<Value, ServiceError> {
-    let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
-    if state::name_taken(&state.config, name, &id) {
-        return Err(error::duplicate(format!(
-            "A config store named '{name}' already exists"
-        )));
-    }
-    let mut meta = state.config[&id].meta.clone();
-    meta.name = name.to_owned();
-    meta.updated_at = f.now();
-    let mut batch = Batch::new();
-    persist::put_store(&mut batch, Kind::Config, &meta);
-    f.commit(batch)?;
-    let out = store_json(&meta);
-    if let Some(store) = state.config.get_mut(&id) {
-        store.meta = meta;
-    }
-    f.stores_changed();
-    Ok(out)
-}
-
-fn delete_store(f: &Fastly, id: &str) -> Result<(), ServiceError> {
-    let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
-    let mut batch = Batch::new();
-    persist::delete_store(&mut batch, Kind::Config, &id);
-    let links = crate::ops::links::unlink_all(&state, &id, &mut batch);
-    f.commit(batch)?;
-    state.config.remove(&id);
-    for link in links {
-        state.links.remove(&link);
-    }
-    f.stores_changed();
-    Ok(())
-}
-
 fn list_items(fastly: &Fastly, req: &Req, id: &str) -> Result<Response, ServiceError> {
     let state = fastly.read();
-    let store = state::find(&state.config, id).ok_or_else(|| no_store(id))?;
+    let store = state::find(&state.config, id).ok_or_else(|| ops::no_store::<ConfigItem>(id))?;
     let paged = req.q("limit").is_some() || req.q("cursor").is_some();
     let limit = api::limit(req, MAX_ITEMS, MAX_ITEMS)?;
     let after = api::cursor_after(req)?;
@@ -390,7 +326,7 @@ fn put_item(
     mode: Write,
 ) -> Result<Value, ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<ConfigItem>(&state, id)?;
     let mut items = state.config[&id].entries.clone();
     apply(&mut items, key, value, mode, f.now())?;
     commit_items(f, &id, &items, &[key.to_owned()])?;
@@ -408,7 +344,7 @@ fn put_item(
 
 fn delete_item(f: &Fastly, id: &str, key: &str) -> Result<(), ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<ConfigItem>(&state, id)?;
     if !state.config[&id].entries.contains_key(key) {
         return Err(no_item(key));
     }
@@ -468,7 +404,7 @@ fn batch_ops(body: &serde_json::Map<String, Value>) -> Result<Vec<BatchOp>, Serv
 /// Applies a batch all or nothing.
 fn batch(f: &Fastly, id: &str, ops: Vec<BatchOp>) -> Result<(), ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<ConfigItem>(&state, id)?;
     let mut items = state.config[&id].entries.clone();
     let now = f.now();
     let mut touched = Vec::with_capacity(ops.len());

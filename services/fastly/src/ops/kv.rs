@@ -11,9 +11,9 @@ use ruststack_storage::Batch;
 use serde_json::{Map, Value, json};
 
 use crate::api::{self, Req, empty, json_response, kv_time, ok};
-use crate::ops::{check_name, new_id};
+use crate::ops::{self, check_name};
 use crate::persist;
-use crate::state::{self, Kind, KvEntry, State, Store, StoreMeta};
+use crate::state::{self, Kind, KvEntry, StoreMeta};
 use crate::{Fastly, error};
 
 /// Longest key, in bytes.
@@ -34,16 +34,8 @@ fn store_json(meta: &StoreMeta) -> Value {
     })
 }
 
-fn no_store(id: &str) -> ServiceError {
-    error::not_found(format!("Couldn't find KV store '{id}'"))
-}
-
 fn no_key(key: &str) -> ServiceError {
     error::not_found(format!("Couldn't find key '{key}'"))
-}
-
-fn store_id(state: &State, id_or_name: &str) -> Result<String, ServiceError> {
-    state::resolve(&state.kv, id_or_name).ok_or_else(|| no_store(id_or_name))
 }
 
 /// Fastly's key rules: 1–1024 bytes of UTF-8, not `.` or `..`, not under
@@ -168,9 +160,9 @@ pub(crate) async fn route(
             let name = required_name(&body)?;
             let location = req.q("location").map(str::to_owned);
             fastly
-                .write(move |f| create_store(f, &name, location))
+                .write(move |f| ops::create_store::<KvEntry>(f, &name, location))
                 .await
-                .map(|v| json_response(StatusCode::CREATED, &v))
+                .map(|m| json_response(StatusCode::CREATED, &store_json(&m)))
         }
         (Method::GET, []) => {
             op("ListKVStores");
@@ -179,7 +171,7 @@ pub(crate) async fn route(
         (Method::GET, [id]) => {
             op("GetKVStore");
             let state = fastly.read();
-            let store = state::find(&state.kv, id).ok_or_else(|| no_store(id))?;
+            let store = state::find(&state.kv, id).ok_or_else(|| ops::no_store::<KvEntry>(id))?;
             Ok(ok(&store_json(&store.meta)))
         }
         (Method::PUT, [id]) => {
@@ -188,14 +180,27 @@ pub(crate) async fn route(
             let name = required_name(&body)?;
             let id = id.to_string();
             fastly
-                .write(move |f| rename_store(f, &id, &name))
+                .write(move |f| ops::rename_store::<KvEntry>(f, &id, &name))
                 .await
-                .map(|v| ok(&v))
+                .map(|m| ok(&store_json(&m)))
         }
         (Method::DELETE, [id]) => {
             op("DeleteKVStore");
             let id = id.to_string();
-            fastly.write(move |f| delete_store(f, &id)).await?;
+            fastly
+                .write(move |f| {
+                    let now = f.now();
+                    ops::delete_store::<KvEntry>(f, &id, |store| {
+                        if store.entries.values().any(|e| e.live(now)) {
+                            return Err(error::conflict(format!(
+                                "KV store '{}' still holds keys: a store must be empty before it can be deleted",
+                                store.meta.id
+                            )));
+                        }
+                        Ok(())
+                    })
+                })
+                .await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (Method::GET, [id, "keys"]) => {
@@ -268,73 +273,6 @@ fn required_name(body: &Map<String, Value>) -> Result<String, ServiceError> {
     Ok(name.to_owned())
 }
 
-fn create_store(f: &Fastly, name: &str, location: Option<String>) -> Result<Value, ServiceError> {
-    let mut state = f.write_lock();
-    if state::name_taken(&state.kv, name, "") {
-        return Err(error::duplicate(format!(
-            "A KV store named '{name}' already exists"
-        )));
-    }
-    let now = f.now();
-    let meta = StoreMeta {
-        id: new_id(),
-        name: name.to_owned(),
-        created_at: now,
-        updated_at: now,
-        location,
-    };
-    let mut batch = Batch::new();
-    persist::put_store(&mut batch, Kind::Kv, &meta);
-    f.commit(batch)?;
-    let out = store_json(&meta);
-    state.kv.insert(meta.id.clone(), Store::new(meta));
-    f.stores_changed();
-    Ok(out)
-}
-
-fn rename_store(f: &Fastly, id: &str, name: &str) -> Result<Value, ServiceError> {
-    let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
-    if state::name_taken(&state.kv, name, &id) {
-        return Err(error::duplicate(format!(
-            "A KV store named '{name}' already exists"
-        )));
-    }
-    let mut meta = state.kv[&id].meta.clone();
-    meta.name = name.to_owned();
-    meta.updated_at = f.now();
-    let mut batch = Batch::new();
-    persist::put_store(&mut batch, Kind::Kv, &meta);
-    f.commit(batch)?;
-    let out = store_json(&meta);
-    if let Some(store) = state.kv.get_mut(&id) {
-        store.meta = meta;
-    }
-    f.stores_changed();
-    Ok(out)
-}
-
-fn delete_store(f: &Fastly, id: &str) -> Result<(), ServiceError> {
-    let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
-    let now = f.now();
-    if state.kv[&id].entries.values().any(|e| e.live(now)) {
-        return Err(error::conflict(format!(
-            "KV store '{id}' still holds keys: a store must be empty before it can be deleted"
-        )));
-    }
-    let mut batch = Batch::new();
-    persist::delete_store(&mut batch, Kind::Kv, &id);
-    let links = crate::ops::links::unlink_all(&state, &id, &mut batch);
-    f.commit(batch)?;
-    state.kv.remove(&id);
-    for link in links {
-        state.links.remove(&link);
-    }
-    f.stores_changed();
-    Ok(())
-}
-
 fn list_stores(fastly: &Fastly, req: &Req) -> Result<Response, ServiceError> {
     let limit = api::limit(req, 1000, 1000)?;
     let after = api::cursor_after(req)?;
@@ -364,7 +302,7 @@ fn list_keys(fastly: &Fastly, req: &Req, id: &str) -> Result<Response, ServiceEr
     let prefix = req.q("prefix").unwrap_or_default();
     let now = fastly.now();
     let state = fastly.read();
-    let store = state::find(&state.kv, id).ok_or_else(|| no_store(id))?;
+    let store = state::find(&state.kv, id).ok_or_else(|| ops::no_store::<KvEntry>(id))?;
     let start = match &after {
         Some(a) if a.as_str() >= prefix => Bound::Excluded(a.clone()),
         _ => Bound::Included(prefix.to_owned()),
@@ -397,7 +335,7 @@ fn list_keys(fastly: &Fastly, req: &Req, id: &str) -> Result<Response, ServiceEr
 fn get_entry(fastly: &Fastly, id: &str, key: &str) -> Result<Response, ServiceError> {
     let now = fastly.now();
     let state = fastly.read();
-    let store = state::find(&state.kv, id).ok_or_else(|| no_store(id))?;
+    let store = state::find(&state.kv, id).ok_or_else(|| ops::no_store::<KvEntry>(id))?;
     let entry = store
         .entries
         .get(key)
@@ -476,7 +414,7 @@ fn parse_batch(body: &[u8]) -> Result<Vec<Line>, ServiceError> {
 /// Writes entries all or nothing.
 fn put_entries(f: &Fastly, id: &str, lines: &[Line]) -> Result<(), ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<KvEntry>(&state, id)?;
     let now = f.now();
     let mut written: BTreeMap<String, KvEntry> = BTreeMap::new();
     {
@@ -510,7 +448,7 @@ fn delete_entry(
     generation: Option<u64>,
 ) -> Result<(), ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<KvEntry>(&state, id)?;
     let now = f.now();
     let existing = state.kv[&id].entries.get(key).filter(|e| e.live(now));
     if let Some(want) = generation

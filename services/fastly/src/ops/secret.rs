@@ -9,9 +9,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::api::{self, Req, empty, json_response, ok, rfc3339};
-use crate::ops::{check_name, new_id};
+use crate::ops::{self, check_name};
 use crate::persist;
-use crate::state::{self, Kind, Secret, State, Store, StoreMeta};
+use crate::state::{self, Kind, Secret, StoreMeta};
 use crate::{Fastly, error};
 
 /// Largest secret value.
@@ -33,16 +33,8 @@ fn secret_json(name: &str, secret: &Secret) -> Value {
     })
 }
 
-fn no_store(id: &str) -> ServiceError {
-    error::not_found(format!("Couldn't find secret store '{id}'"))
-}
-
 fn no_secret(name: &str) -> ServiceError {
     error::not_found(format!("Couldn't find secret '{name}'"))
-}
-
-fn store_id(state: &State, id_or_name: &str) -> Result<String, ServiceError> {
-    state::resolve(&state.secret, id_or_name).ok_or_else(|| no_store(id_or_name))
 }
 
 /// How a secret write treats an existing secret of the same name.
@@ -92,9 +84,9 @@ pub(crate) async fn route(
                 .to_owned();
             check_name("store name", &name)?;
             fastly
-                .write(move |f| create_store(f, &name))
+                .write(move |f| ops::create_store::<Secret>(f, &name, None))
                 .await
-                .map(|v| json_response(StatusCode::CREATED, &v))
+                .map(|m| json_response(StatusCode::CREATED, &store_json(&m)))
         }
         (Method::GET, []) => {
             op("ListSecretStores");
@@ -114,19 +106,23 @@ pub(crate) async fn route(
         (Method::GET, [id]) => {
             op("GetSecretStore");
             let state = fastly.read();
-            let store = state::find(&state.secret, id).ok_or_else(|| no_store(id))?;
+            let store =
+                state::find(&state.secret, id).ok_or_else(|| ops::no_store::<Secret>(id))?;
             Ok(ok(&store_json(&store.meta)))
         }
         (Method::DELETE, [id]) => {
             op("DeleteSecretStore");
             let id = id.to_string();
-            fastly.write(move |f| delete_store(f, &id)).await?;
+            fastly
+                .write(move |f| ops::delete_store::<Secret>(f, &id, |_| Ok(())))
+                .await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         (Method::GET, [id, "secrets"]) => {
             op("ListSecrets");
             let state = fastly.read();
-            let store = state::find(&state.secret, id).ok_or_else(|| no_store(id))?;
+            let store =
+                state::find(&state.secret, id).ok_or_else(|| ops::no_store::<Secret>(id))?;
             let names: Vec<&str> = store.entries.keys().map(String::as_str).collect();
             let (range, meta) = page(req, &names)?;
             let data: Vec<Value> = names[range]
@@ -161,7 +157,8 @@ pub(crate) async fn route(
         (Method::GET, [id, "secrets", name]) => {
             op("GetSecret");
             let state = fastly.read();
-            let store = state::find(&state.secret, id).ok_or_else(|| no_store(id))?;
+            let store =
+                state::find(&state.secret, id).ok_or_else(|| ops::no_store::<Secret>(id))?;
             let secret = store.entries.get(*name).ok_or_else(|| no_secret(name))?;
             Ok(ok(&secret_json(name, secret)))
         }
@@ -222,45 +219,6 @@ fn decode_secret(
     Ok((name.to_owned(), plaintext))
 }
 
-fn create_store(f: &Fastly, name: &str) -> Result<Value, ServiceError> {
-    let mut state = f.write_lock();
-    if state::name_taken(&state.secret, name, "") {
-        return Err(error::duplicate(format!(
-            "A secret store named '{name}' already exists"
-        )));
-    }
-    let now = f.now();
-    let meta = StoreMeta {
-        id: new_id(),
-        name: name.to_owned(),
-        created_at: now,
-        updated_at: now,
-        location: None,
-    };
-    let mut batch = Batch::new();
-    persist::put_store(&mut batch, Kind::Secret, &meta);
-    f.commit(batch)?;
-    let out = store_json(&meta);
-    state.secret.insert(meta.id.clone(), Store::new(meta));
-    f.stores_changed();
-    Ok(out)
-}
-
-fn delete_store(f: &Fastly, id: &str) -> Result<(), ServiceError> {
-    let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
-    let mut batch = Batch::new();
-    persist::delete_store(&mut batch, Kind::Secret, &id);
-    let links = crate::ops::links::unlink_all(&state, &id, &mut batch);
-    f.commit(batch)?;
-    state.secret.remove(&id);
-    for link in links {
-        state.links.remove(&link);
-    }
-    f.stores_changed();
-    Ok(())
-}
-
 fn put_secret(
     f: &Fastly,
     id: &str,
@@ -269,7 +227,7 @@ fn put_secret(
     mode: Write,
 ) -> Result<Value, ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<Secret>(&state, id)?;
     let exists = state.secret[&id].entries.contains_key(name);
     match (mode, exists) {
         (Write::Create, true) => {
@@ -299,7 +257,7 @@ fn put_secret(
 
 fn delete_secret(f: &Fastly, id: &str, name: &str) -> Result<(), ServiceError> {
     let mut state = f.write_lock();
-    let id = store_id(&state, id)?;
+    let id = ops::store_id::<Secret>(&state, id)?;
     if !state.secret[&id].entries.contains_key(name) {
         return Err(no_secret(name));
     }
