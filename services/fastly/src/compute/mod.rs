@@ -519,7 +519,7 @@ impl Write for LogWriter {
             .map(str::to_owned)
             .collect();
         for line in &lines {
-            tracing::info!(target: "fastly_compute", app = %self.app, "{line}");
+            tracing::info!(target: "ruststack_fastly::app", app = %self.app, "{line}");
         }
         if let Some(sink) = &self.sink {
             let date = ruststack_protocol::rest::iso8601_millis(
