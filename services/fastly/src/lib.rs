@@ -20,6 +20,7 @@ pub mod api;
 pub mod compute;
 mod crypto;
 mod error;
+mod import;
 mod ops;
 mod persist;
 mod state;
@@ -79,15 +80,13 @@ impl Fastly {
             .unwrap_or(0);
         let idle = compute.as_ref().map(|c| c.idle);
         let compute = match compute {
+            // Named after the option, so that the one-line error reads `--fastly-wasm: …`.
             Some(options) => {
-                let path = options
-                    .work_dir
-                    .clone()
-                    .or_else(|| options.apps.first().map(|a| a.wasm.clone()))
-                    .unwrap_or_default();
                 Some(
-                    compute::Compute::new(options)
-                        .map_err(|source| StorageError::Io { path, source })?,
+                    compute::Compute::new(options).map_err(|source| StorageError::Io {
+                        path: PathBuf::from("--fastly-wasm"),
+                        source,
+                    })?,
                 )
             }
             None => None,
@@ -102,6 +101,26 @@ impl Fastly {
                 compute,
             }),
         };
+        let configs = fastly
+            .inner
+            .compute
+            .as_ref()
+            .map(compute::Compute::config_paths)
+            .unwrap_or_default();
+        for path in configs {
+            match import::import(&fastly, &path) {
+                Ok(names) if !names.is_empty() => {
+                    tracing::info!(file = %path.display(), stores = ?names, "imported the stores of fastly.toml");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(StorageError::Io {
+                        path: PathBuf::from("--fastly-wasm"),
+                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                    });
+                }
+            }
+        }
         if let Some(idle) = idle {
             let weak = Arc::downgrade(&fastly.inner);
             let period = (idle / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));

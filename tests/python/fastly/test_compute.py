@@ -188,3 +188,57 @@ def test_idle_apps_are_unloaded(start_server, tmp_path):
     assert loaded > 20 and idle < 10, (loaded, idle)
     # The next request loads it again.
     assert body(srv) == EMPTY
+
+
+FASTLY_TOML = """\
+manifest_version = 3
+name = "Imported App"
+language = "other"
+
+[local_server.backends.origin]
+url = "http://127.0.0.1:9/"
+
+[local_server.config_stores.app_config]
+format = "inline-toml"
+
+[local_server.config_stores.app_config.contents]
+greeting = "from fastly.toml"
+
+[local_server.kv_stores]
+app_kv = [{ key = "counter", data = "9", metadata = "m" }]
+
+[local_server.secret_stores]
+app_secrets = [{ key = "api_key", file = "secret.txt" }]
+"""
+
+
+def test_fastly_toml_names_the_app_and_seeds_the_stores_once(start_server, tmp_path):
+    project = tmp_path / "project"
+    (project / "bin").mkdir(parents=True)
+    (project / "bin" / "main.wat").write_text((APPS / "stores.wat").read_text())
+    (project / "fastly.toml").write_text(FASTLY_TOML)
+    (project / "secret.txt").write_text("from a file")
+    data = tmp_path / "data"
+    args = ["--fastly-wasm", str(project / "bin" / "main.wat"),
+            "--fastly-addr", f"127.0.0.1:{free_port()}"]
+    srv = start_server(args=args, data_dir=data)
+    assert "imported the stores of fastly.toml" in srv.stderr()
+    # The app is named after fastly.toml's `name`.
+    seeded = "config=from fastly.toml\nkv=9\nsecret=from a file\n"
+    assert body_of(srv, "imported-app") == seeded
+    # The imported stores are ordinary stores: the CLI sees and changes them ...
+    assert "app_kv" in fastly_ok(srv, "kv-store", "list").stdout
+    fastly_ok(srv, "config-store-entry", "update", "--store-id", "app_config", "--key",
+              "greeting", "--value", "changed since")
+    assert body_of(srv, "imported-app") == "config=changed since\nkv=9\nsecret=from a file\n"
+    srv.stop()
+    # ... and a restart does not import them again over newer data.
+    again = start_server(args=args, data_dir=data)
+    assert "imported the stores of fastly.toml" not in again.stderr()
+    assert body_of(again, "imported-app") == "config=changed since\nkv=9\nsecret=from a file\n"
+
+
+def body_of(srv, name):
+    resp = app(srv, name)
+    assert resp.status_code == 200, resp.text
+    return resp.text

@@ -82,6 +82,7 @@ struct App {
     name: String,
     wasm: PathBuf,
     config: Option<FastlyConfig>,
+    config_path: Option<PathBuf>,
     live: RwLock<Option<Live>>,
     /// Held while a context is built: concurrent requests wait for one build.
     building: tokio::sync::Mutex<()>,
@@ -152,6 +153,57 @@ fn find_config(spec: &AppSpec) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// An app's `fastly.toml` as viceroy reads it, without the stores (ruststack imports those
+/// into its own, see `import.rs`) and with the files it names (geolocation, device
+/// detection, ACLs) taken relative to the file's directory, as for `fastly compute serve`
+/// run in the project.
+fn read_config(path: &Path) -> Result<FastlyConfig, String> {
+    let failed = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| failed(&e))?;
+    let mut doc: toml::Table = text.parse().map_err(|e| failed(&e))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fn absolute(dir: &Path, value: &mut toml::Value) {
+        if let toml::Value::String(file) = value
+            && Path::new(file.as_str()).is_relative()
+        {
+            *file = dir.join(file.as_str()).display().to_string();
+        }
+    }
+    if let Some(toml::Value::Table(local)) = doc.get_mut("local_server") {
+        for section in [
+            "config_stores",
+            "dictionaries",
+            "kv_stores",
+            "object_stores",
+            "object_store",
+            "secret_stores",
+        ] {
+            local.remove(section);
+        }
+        for section in ["geolocation", "device_detection"] {
+            if let Some(file) = local.get_mut(section).and_then(|s| s.get_mut("file")) {
+                absolute(dir, file);
+            }
+        }
+        if let Some(toml::Value::Table(acls)) = local.get_mut("acls") {
+            for (_, acl) in acls.iter_mut() {
+                match acl {
+                    toml::Value::Table(t) => {
+                        if let Some(file) = t.get_mut("file") {
+                            absolute(dir, file);
+                        }
+                    }
+                    other => absolute(dir, other),
+                }
+            }
+        }
+    }
+    toml::to_string(&doc)
+        .map_err(|e| failed(&e))?
+        .parse::<FastlyConfig>()
+        .map_err(|e| failed(&e))
+}
+
 impl Compute {
     /// Reads each app's `fastly.toml` and names the apps.
     pub(crate) fn new(options: ComputeOptions) -> io::Result<Self> {
@@ -159,11 +211,9 @@ impl Compute {
         let mut apps = BTreeMap::new();
         let mut first = None;
         for spec in options.apps {
-            let config = match find_config(&spec) {
-                Some(path) => Some(
-                    FastlyConfig::from_file(&path)
-                        .map_err(|e| invalid(format!("{}: {e}", path.display())))?,
-                ),
+            let config_path = find_config(&spec);
+            let config = match &config_path {
+                Some(path) => Some(read_config(path).map_err(invalid)?),
                 None => None,
             };
             let name = spec
@@ -195,6 +245,7 @@ impl Compute {
                     name,
                     wasm: spec.wasm,
                     config,
+                    config_path,
                     live: RwLock::new(None),
                     building: tokio::sync::Mutex::new(()),
                     last_used: Mutex::new(Instant::now()),
@@ -230,6 +281,14 @@ impl Compute {
             self.first.as_deref(),
             self.apps.keys().map(String::as_str).collect(),
         )
+    }
+
+    /// The apps' `fastly.toml` files.
+    pub(crate) fn config_paths(&self) -> Vec<PathBuf> {
+        self.apps
+            .values()
+            .filter_map(|a| a.config_path.clone())
+            .collect()
     }
 
     /// Notes a change that built contexts cannot see (returns the new version).

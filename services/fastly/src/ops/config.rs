@@ -318,7 +318,7 @@ fn commit_items(
     f.commit(batch)
 }
 
-fn put_item(
+pub(crate) fn put_item(
     f: &Fastly,
     id: &str,
     key: &str,

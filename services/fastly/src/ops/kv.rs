@@ -356,7 +356,7 @@ fn get_entry(fastly: &Fastly, id: &str, key: &str) -> Result<Response, ServiceEr
     Ok(resp)
 }
 
-type Line = (String, Bytes, Put);
+pub(crate) type Line = (String, Bytes, Put);
 
 /// Parses the NDJSON batch body: one `{"key", "value" (base64), "metadata",
 /// "time_to_live_sec", "mode", "if_generation_match"}` object per line. Every line is
@@ -412,7 +412,7 @@ fn parse_batch(body: &[u8]) -> Result<Vec<Line>, ServiceError> {
 }
 
 /// Writes entries all or nothing.
-fn put_entries(f: &Fastly, id: &str, lines: &[Line]) -> Result<(), ServiceError> {
+pub(crate) fn put_entries(f: &Fastly, id: &str, lines: &[Line]) -> Result<(), ServiceError> {
     let mut state = f.write_lock();
     let id = ops::store_id::<KvEntry>(&state, id)?;
     let now = f.now();

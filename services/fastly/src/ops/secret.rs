@@ -39,7 +39,7 @@ fn no_secret(name: &str) -> ServiceError {
 
 /// How a secret write treats an existing secret of the same name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Write {
+pub(crate) enum Write {
     /// `POST`: the name must be new.
     Create,
     /// `PATCH`: the secret must exist.
@@ -219,7 +219,7 @@ fn decode_secret(
     Ok((name.to_owned(), plaintext))
 }
 
-fn put_secret(
+pub(crate) fn put_secret(
     f: &Fastly,
     id: &str,
     name: &str,
