@@ -86,6 +86,9 @@ pub struct Cli {
     /// How long a Compute app stays loaded without requests, in seconds [default: 300].
     #[arg(long, env = "RUSTSTACK_FASTLY_IDLE", value_name = "SECONDS")]
     pub fastly_idle: Option<u64>,
+    /// How long a Compute app may take to answer, in seconds [default: 120, Fastly's limit].
+    #[arg(long, env = "RUSTSTACK_FASTLY_TIMEOUT", value_name = "SECONDS")]
+    pub fastly_timeout: Option<u64>,
     /// LocalStack's `LAMBDA_LIMITS_CONCURRENT_EXECUTIONS`.
     #[arg(
         long = "ls-lambda-concurrency",

@@ -90,6 +90,8 @@ pub struct Config {
     pub fastly_addr: SocketAddr,
     /// How long a Compute app stays loaded without requests.
     pub fastly_idle: Duration,
+    /// How long a Compute app may take to answer a request.
+    pub fastly_timeout: Duration,
     /// Things worth a warning once logging is up (ignored unknown LocalStack services…).
     pub warnings: Vec<String>,
 }
@@ -236,6 +238,7 @@ impl TryFrom<Cli> for Config {
             })?,
         };
         let fastly_idle = Duration::from_secs(cli.fastly_idle.unwrap_or(300));
+        let fastly_timeout = Duration::from_secs(cli.fastly_timeout.unwrap_or(120).max(1));
         let lambda_retry_delay = match cli.ls_lambda_retry_base_delay.as_deref().map(str::trim) {
             None | Some("") => Duration::from_secs(60),
             Some(s) => Duration::from_secs_f64(
@@ -265,6 +268,7 @@ impl TryFrom<Cli> for Config {
             fastly_apps,
             fastly_addr,
             fastly_idle,
+            fastly_timeout,
             // LocalStack's default is to skip (is_env_not_false).
             s3_skip_signature_validation: !localstack_false(
                 cli.ls_s3_skip_signature_validation.as_deref(),

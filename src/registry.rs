@@ -205,20 +205,37 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
             .as_ref()
             .map(|d| d.join(ruststack_storage::KEYS_DIR));
         let compute = (!deps.config.fastly_apps.is_empty()).then(|| {
+            // App output is appended in order by one task on the blocking pool: a durable
+            // append waits for the disk, which must not hold up the app.
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, String, Vec<String>)>();
             let logs = logs_cell.clone();
+            tokio::spawn(async move {
+                while let Some(first) = rx.recv().await {
+                    let mut batch = vec![first];
+                    while let Ok(more) = rx.try_recv() {
+                        batch.push(more);
+                    }
+                    let logs = logs.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        let Some(logs) = logs.get() else { return };
+                        for (group, stream, lines) in batch {
+                            if let Err(e) = logs.append(
+                                ruststack_protocol::context::DEFAULT_ACCOUNT_ID,
+                                ruststack_protocol::context::DEFAULT_REGION,
+                                &group,
+                                &stream,
+                                &lines,
+                            ) {
+                                tracing::warn!(error = %e.message(), "could not write Compute app output to CloudWatch Logs");
+                            }
+                        }
+                    })
+                    .await;
+                }
+            });
             let sink: ruststack_fastly::compute::ComputeLogSink =
                 Arc::new(move |group: &str, stream: &str, lines: &[String]| {
-                    if let Some(logs) = logs.get()
-                        && let Err(e) = logs.append(
-                            ruststack_protocol::context::DEFAULT_ACCOUNT_ID,
-                            ruststack_protocol::context::DEFAULT_REGION,
-                            group,
-                            stream,
-                            lines,
-                        )
-                    {
-                        tracing::warn!(error = %e.message(), "could not write Compute app output to CloudWatch Logs");
-                    }
+                    let _ = tx.send((group.to_owned(), stream.to_owned(), lines.to_vec()));
                 });
             ruststack_fastly::compute::ComputeOptions {
                 apps: deps
@@ -237,6 +254,7 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
                     .as_ref()
                     .map(|d| d.join(ruststack_storage::WORK_DIR).join("fastly")),
                 idle: deps.config.fastly_idle,
+                request_timeout: deps.config.fastly_timeout,
                 logs: enabled(ServiceId::Logs).then_some(sink),
             }
         });

@@ -242,3 +242,19 @@ def body_of(srv, name):
     resp = app(srv, name)
     assert resp.status_code == 200, resp.text
     return resp.text
+
+
+def test_an_app_past_its_time_limit_gets_a_504_and_others_keep_serving(start_server, tmp_path):
+    stores = tmp_path / "stores.wat"
+    stores.write_text((APPS / "stores.wat").read_text())
+    srv = start_server(args=["--fastly-wasm", f"stores={stores}",
+                             "--fastly-wasm", f"spin={APPS / 'spin.wat'}",
+                             "--fastly-timeout", "1",
+                             "--fastly-addr", f"127.0.0.1:{free_port()}"])
+    started = time.monotonic()
+    spun = app(srv, "spin")
+    assert spun.status_code == 504
+    assert "the Compute app 'spin' did not answer within 1 seconds" in spun.text
+    assert 1 <= time.monotonic() - started < 10
+    assert "the Compute app ran past its time limit" in srv.stderr()
+    assert body(srv) == EMPTY

@@ -58,6 +58,8 @@ pub struct ComputeOptions {
     pub work_dir: Option<PathBuf>,
     /// How long a loaded app stays loaded without requests.
     pub idle: Duration,
+    /// How long an app may take to answer a request (Fastly's limit is two minutes).
+    pub request_timeout: Duration,
     /// Where app log lines go besides ruststack's log (CloudWatch Logs).
     pub logs: Option<ComputeLogSink>,
 }
@@ -118,6 +120,7 @@ pub(crate) struct Compute {
     apps: BTreeMap<String, Arc<App>>,
     first: Option<String>,
     work_dir: PathBuf,
+    request_timeout: Duration,
     /// The temporary work directory, removed with the runtime.
     _tmp: Option<tempfile::TempDir>,
     logs: Option<ComputeLogSink>,
@@ -268,6 +271,7 @@ impl Compute {
             apps,
             first,
             work_dir,
+            request_timeout: options.request_timeout,
             _tmp: tmp,
             logs: options.logs,
             version: AtomicU64::new(0),
@@ -370,8 +374,8 @@ impl Compute {
         let (fastly, app2, dir) = (fastly.clone(), app.clone(), self.work_dir.clone());
         let writer: Arc<Mutex<dyn Write + Send>> =
             Arc::new(Mutex::new(LogWriter::new(&app.name, self.logs.clone())));
-        // Built on a thread of its own whose name the context's epoch thread inherits, so
-        // the threads of loaded apps are visible as `fastly-compute` (and none when idle).
+        // Built on a thread of its own, whose name the threads it starts (the context's
+        // epoch thread, the compiler's workers) inherit: they show as `fastly-compute`.
         let (tx, rx) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
             .name("fastly-compute".into())
@@ -458,7 +462,22 @@ impl Compute {
         };
         let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
         let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let resp = match ctx.handle_request(req, local, remote).await {
+        let handled =
+            tokio::time::timeout(self.request_timeout, ctx.handle_request(req, local, remote));
+        let Ok(handled) = handled.await else {
+            // viceroy-lib gives no way to stop the instance: it runs on (yielding to other
+            // requests) until it ends, but the client gets its answer now.
+            let secs = self.request_timeout.as_secs_f64();
+            tracing::error!(app = %app.name, seconds = secs, "the Compute app ran past its time limit");
+            return text(
+                StatusCode::GATEWAY_TIMEOUT,
+                &format!(
+                    "ruststack: the Compute app '{}' did not answer within {secs} seconds\n",
+                    app.name
+                ),
+            );
+        };
+        let resp = match handled {
             Ok((resp, None)) => resp,
             // An error comes back only when the app ended without sending a response.
             Ok((_, Some(trap))) => {
