@@ -199,7 +199,13 @@ pub(crate) async fn route(
                 Method::DELETE => {
                     op("DeleteConfigStoreItem");
                     let id = id.to_string();
-                    fastly.write(move |f| delete_item(f, &id, &key)).await?;
+                    fastly
+                        .write(move |f| {
+                            let id = ops::delete_entry::<ConfigItem>(f, &id, &key, no_item)?;
+                            f.config_changed(&id);
+                            Ok(())
+                        })
+                        .await?;
                     Ok(status_ok())
                 }
                 _ => Err(api::unknown(req)),
@@ -340,23 +346,6 @@ pub(crate) fn put_item(
     drop(state);
     f.config_changed(&id);
     Ok(out)
-}
-
-fn delete_item(f: &Fastly, id: &str, key: &str) -> Result<(), ServiceError> {
-    let mut state = f.write_lock();
-    let id = ops::store_id::<ConfigItem>(&state, id)?;
-    if !state.config[&id].entries.contains_key(key) {
-        return Err(no_item(key));
-    }
-    let mut batch = Batch::new();
-    persist::put_entry::<ConfigItem>(&mut batch, Kind::Config, &id, key, None);
-    f.commit(batch)?;
-    if let Some(store) = state.config.get_mut(&id) {
-        store.entries.remove(key);
-    }
-    drop(state);
-    f.config_changed(&id);
-    Ok(())
 }
 
 type BatchOp = (Write, String, String);

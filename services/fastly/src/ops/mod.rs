@@ -78,6 +78,28 @@ pub(crate) fn rename_store<T: Entry>(
     Ok(meta)
 }
 
+/// Deletes entry `key` of a store of `T`'s kind (`missing` when it has none); returns the
+/// store's id.
+pub(crate) fn delete_entry<T: Entry + serde::Serialize>(
+    f: &Fastly,
+    id_or_name: &str,
+    key: &str,
+    missing: fn(&str) -> ServiceError,
+) -> Result<String, ServiceError> {
+    let mut state = f.write_lock();
+    let id = store_id::<T>(&state, id_or_name)?;
+    if !T::stores(&state)[&id].entries.contains_key(key) {
+        return Err(missing(key));
+    }
+    let mut batch = Batch::new();
+    persist::put_entry::<T>(&mut batch, T::KIND, &id, key, None);
+    f.commit(batch)?;
+    if let Some(store) = T::stores_mut(&mut state).get_mut(&id) {
+        store.entries.remove(key);
+    }
+    Ok(id)
+}
+
 /// Deletes a store of `T`'s kind with its entries and links, once `check` allows it.
 pub(crate) fn delete_store<T: Entry>(
     f: &Fastly,

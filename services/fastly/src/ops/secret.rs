@@ -165,7 +165,13 @@ pub(crate) async fn route(
         (Method::DELETE, [id, "secrets", name]) => {
             op("DeleteSecret");
             let (id, name) = (id.to_string(), name.to_string());
-            fastly.write(move |f| delete_secret(f, &id, &name)).await?;
+            fastly
+                .write(move |f| {
+                    ops::delete_entry::<Secret>(f, &id, &name, no_secret)?;
+                    f.stores_changed();
+                    Ok(())
+                })
+                .await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         _ => Err(api::unknown(req)),
@@ -253,20 +259,4 @@ pub(crate) fn put_secret(
     }
     f.stores_changed();
     Ok(out)
-}
-
-fn delete_secret(f: &Fastly, id: &str, name: &str) -> Result<(), ServiceError> {
-    let mut state = f.write_lock();
-    let id = ops::store_id::<Secret>(&state, id)?;
-    if !state.secret[&id].entries.contains_key(name) {
-        return Err(no_secret(name));
-    }
-    let mut batch = Batch::new();
-    persist::put_entry::<Secret>(&mut batch, Kind::Secret, &id, name, None);
-    f.commit(batch)?;
-    if let Some(store) = state.secret.get_mut(&id) {
-        store.entries.remove(name);
-    }
-    f.stores_changed();
-    Ok(())
 }
