@@ -1,5 +1,6 @@
 //! Fastly for ruststack: the store management API the Fastly CLI speaks (Config, KV and
-//! Secret stores, resource links, and the account endpoint's OpenID discovery document).
+//! Secret stores, resource links, and the account endpoint's OpenID discovery document), and
+//! the Compute runtime that serves apps against those stores.
 //!
 //! # Layout
 //! - [`api`] — routing (`/resources/stores/…`, `/service/…/resource`, `/realms/fastly/…`)
@@ -9,12 +10,15 @@
 //! - `persist` — record encoding and rebuilding the model at boot.
 //! - `crypto` — the vault key that seals secrets at rest and the client-key exchange the
 //!   CLI encrypts new secrets with.
+//! - [`compute`] — Compute apps in viceroy-lib, kept current with the stores;
+//!   `import` — the stores an app's `fastly.toml` declares.
 //!
 //! # Invariants
 //! - Every mutation validates against the model, commits its records, and only then changes
 //!   the model, all under the one writer lock; a failed commit changes nothing.
-//! - Secret values exist in plaintext only while a request handles them: records hold them
-//!   sealed, and no response, record or log line carries them.
+//! - Secret values exist in plaintext only while a request handles them and in the Compute
+//!   contexts apps read them from: records hold them sealed, and no response, record or
+//!   log line carries them.
 
 pub mod api;
 pub mod compute;
