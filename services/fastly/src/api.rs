@@ -142,6 +142,27 @@ pub(crate) fn cursor_after(req: &Req) -> Result<Option<String>, ServiceError> {
     }
 }
 
+/// One page of sorted `items` after the request's cursor (`limit`: `default`, at most
+/// `max`), and the page's `meta` (`limit`, and `next_cursor` when more follow).
+pub(crate) fn page(
+    req: &Req,
+    items: &[&str],
+    default: usize,
+    max: usize,
+) -> Result<(std::ops::Range<usize>, Value), ServiceError> {
+    let limit = limit(req, default, max)?;
+    let start = match cursor_after(req)? {
+        Some(after) => items.partition_point(|i| *i <= after.as_str()),
+        None => 0,
+    };
+    let end = (start + limit).min(items.len());
+    let mut meta = json!({"limit": limit});
+    if end < items.len() && end > start {
+        meta["next_cursor"] = Value::String(cursor_for(items[end - 1]));
+    }
+    Ok((start..end, meta))
+}
+
 /// The gateway's entry point.
 pub async fn dispatch(
     fastly: &Fastly,

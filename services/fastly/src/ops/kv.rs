@@ -8,10 +8,10 @@ use http::{HeaderValue, Method, StatusCode, header};
 use ruststack_protocol::encoding::base64_decode;
 use ruststack_protocol::{Body, RequestContext, Response, ServiceError};
 use ruststack_storage::Batch;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::api::{self, Req, empty, json_response, kv_time, ok};
-use crate::ops::{self, check_name};
+use crate::ops;
 use crate::persist;
 use crate::state::{self, Kind, KvEntry, StoreMeta};
 use crate::{Fastly, error};
@@ -157,7 +157,7 @@ pub(crate) async fn route(
         (Method::POST, []) => {
             op("CreateKVStore");
             let body = req.json().await?;
-            let name = required_name(&body)?;
+            let name = ops::store_name(&body)?;
             let location = req.q("location").map(str::to_owned);
             fastly
                 .write(move |f| ops::create_store::<KvEntry>(f, &name, location))
@@ -177,7 +177,7 @@ pub(crate) async fn route(
         (Method::PUT, [id]) => {
             op("UpdateKVStore");
             let body = req.json().await?;
-            let name = required_name(&body)?;
+            let name = ops::store_name(&body)?;
             let id = id.to_string();
             fastly
                 .write(move |f| ops::rename_store::<KvEntry>(f, &id, &name))
@@ -264,18 +264,7 @@ pub(crate) async fn route(
     }
 }
 
-fn required_name(body: &Map<String, Value>) -> Result<String, ServiceError> {
-    let name = body
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| error::missing("name"))?;
-    check_name("store name", name)?;
-    Ok(name.to_owned())
-}
-
 fn list_stores(fastly: &Fastly, req: &Req) -> Result<Response, ServiceError> {
-    let limit = api::limit(req, 1000, 1000)?;
-    let after = api::cursor_after(req)?;
     let state = fastly.read();
     let mut stores: Vec<&StoreMeta> = state
         .kv
@@ -284,15 +273,10 @@ fn list_stores(fastly: &Fastly, req: &Req) -> Result<Response, ServiceError> {
         .filter(|m| req.q("name").is_none_or(|n| n == m.name))
         .collect();
     stores.sort_by(|a, b| a.id.cmp(&b.id));
-    let total = stores.len();
-    stores.retain(|m| after.as_ref().is_none_or(|a| m.id > *a));
-    let more = stores.len() > limit;
-    stores.truncate(limit);
-    let mut meta = json!({"limit": limit, "total": total});
-    if more && let Some(last) = stores.last() {
-        meta["next_cursor"] = Value::String(api::cursor_for(&last.id));
-    }
-    let data: Vec<Value> = stores.into_iter().map(store_json).collect();
+    let ids: Vec<&str> = stores.iter().map(|m| m.id.as_str()).collect();
+    let (range, mut meta) = api::page(req, &ids, 1000, 1000)?;
+    meta["total"] = json!(stores.len());
+    let data: Vec<Value> = stores[range].iter().map(|m| store_json(m)).collect();
     Ok(ok(&json!({"data": data, "meta": meta})))
 }
 

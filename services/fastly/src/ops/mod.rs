@@ -121,6 +121,18 @@ pub(crate) fn delete_store<T: Entry>(
     Ok(())
 }
 
+/// The `name` of a JSON store-creation body, checked.
+pub(crate) fn store_name(
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, ServiceError> {
+    let name = body
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| error::missing("name"))?;
+    check_name("store name", name)?;
+    Ok(name.to_owned())
+}
+
 /// Fastly's ids: 22 characters from letters and digits.
 pub(crate) fn new_id() -> String {
     const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -76,13 +76,7 @@ pub(crate) async fn route(
         }
         (Method::POST, []) => {
             op("CreateSecretStore");
-            let body = req.json().await?;
-            let name = body
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| error::missing("name"))?
-                .to_owned();
-            check_name("store name", &name)?;
+            let name = ops::store_name(&req.json().await?)?;
             fastly
                 .write(move |f| ops::create_store::<Secret>(f, &name, None))
                 .await
@@ -99,7 +93,7 @@ pub(crate) async fn route(
                 .collect();
             stores.sort_by(|a, b| a.id.cmp(&b.id));
             let ids: Vec<&str> = stores.iter().map(|m| m.id.as_str()).collect();
-            let (range, meta) = page(req, &ids)?;
+            let (range, meta) = api::page(req, &ids, 100, 200)?;
             let data: Vec<Value> = stores[range].iter().map(|m| store_json(m)).collect();
             Ok(ok(&json!({"data": data, "meta": meta})))
         }
@@ -124,7 +118,7 @@ pub(crate) async fn route(
             let store =
                 state::find(&state.secret, id).ok_or_else(|| ops::no_store::<Secret>(id))?;
             let names: Vec<&str> = store.entries.keys().map(String::as_str).collect();
-            let (range, meta) = page(req, &names)?;
+            let (range, meta) = api::page(req, &names, 100, 200)?;
             let data: Vec<Value> = names[range]
                 .iter()
                 .map(|n| secret_json(n, &store.entries[*n]))
@@ -176,21 +170,6 @@ pub(crate) async fn route(
         }
         _ => Err(api::unknown(req)),
     }
-}
-
-/// One page of sorted `items` after the request's cursor, and the page's `meta`.
-fn page(req: &Req, items: &[&str]) -> Result<(std::ops::Range<usize>, Value), ServiceError> {
-    let limit = api::limit(req, 100, 200)?;
-    let start = match api::cursor_after(req)? {
-        Some(after) => items.partition_point(|i| *i <= after.as_str()),
-        None => 0,
-    };
-    let end = (start + limit).min(items.len());
-    let mut meta = json!({"limit": limit});
-    if end < items.len() && end > start {
-        meta["next_cursor"] = Value::String(api::cursor_for(items[end - 1]));
-    }
-    Ok((start..end, meta))
 }
 
 /// The secret's name and plaintext from `{"name", "secret", "client_key"}`: `secret` is the
