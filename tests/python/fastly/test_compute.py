@@ -44,6 +44,14 @@ def body(srv):
     return resp.text
 
 
+def assert_logged(srv, text, timeout=5):
+    """`text` appears in the server's log, which a background thread writes."""
+    deadline = time.monotonic() + timeout
+    while text not in srv.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert text in srv.stderr()
+
+
 def set_stores(srv, greeting="hello", counter="41", secret="s3cr3t"):
     fastly_ok(srv, "config-store", "create", "--name", "app_config")
     fastly_ok(srv, "config-store-entry", "create", "--store-id", "app_config", "--key", "greeting",
@@ -103,7 +111,7 @@ def test_failing_apps_get_a_clear_5xx_and_the_others_keep_serving(start_server, 
     missing = app(srv, "nosuchapp")
     assert missing.status_code == 404 and "stores" in missing.text
     assert body(srv) == EMPTY
-    assert "the Compute app could not be loaded" in srv.stderr()
+    assert_logged(srv, "the Compute app could not be loaded")
 
 
 def test_a_rebuilt_app_is_picked_up(start_server, tmp_path):
@@ -256,5 +264,5 @@ def test_an_app_past_its_time_limit_gets_a_504_and_others_keep_serving(start_ser
     assert spun.status_code == 504
     assert "the Compute app 'spin' did not answer within 1 seconds" in spun.text
     assert 1 <= time.monotonic() - started < 10
-    assert "the Compute app ran past its time limit" in srv.stderr()
+    assert_logged(srv, "the Compute app ran past its time limit")
     assert body(srv) == EMPTY
