@@ -160,12 +160,36 @@ impl Fastly {
         }
     }
 
-    /// Notes a change of stores (KV, secrets, the set of stores) that loaded apps cannot see
+    /// Notes a change of stores (secrets, the set of stores) that loaded apps cannot see
     /// without a new context.
     pub(crate) fn stores_changed(&self) {
         if let Some(compute) = &self.inner.compute {
             compute.stores_changed();
         }
+    }
+
+    /// Notes KV entries (of the store with id `store_id`) a write changed, for the stores
+    /// loaded apps share.
+    pub(crate) fn kv_changed(&self, store_id: &str, keys: impl Iterator<Item = String>) {
+        if let Some(compute) = &self.inner.compute {
+            compute.kv_changed(store_id, keys);
+        }
+    }
+
+    /// Commits what Compute apps have written to KV stores, so that a read sees it.
+    pub(crate) async fn settle_kv(&self) {
+        if let Some(compute) = &self.inner.compute {
+            compute.settle(self).await;
+        }
+    }
+
+    /// The KV stores by name, with their ids.
+    pub(crate) fn kv_names(&self) -> std::collections::BTreeMap<String, String> {
+        self.read()
+            .kv
+            .values()
+            .map(|s| (s.meta.name.clone(), s.meta.id.clone()))
+            .collect()
     }
 
     /// Rewrites the file a config store's items are read from by loaded apps.
@@ -182,8 +206,8 @@ impl Fastly {
         }
     }
 
-    /// Writes every store's current contents where a new context reads them, and returns
-    /// what it is built with.
+    /// Writes every config store's current contents where a new context reads them, and
+    /// returns the config and secret stores it is built with.
     pub(crate) fn compute_snapshot(&self, dir: &Path) -> Result<compute::Snapshot, String> {
         use viceroy_lib::config::{Dictionary, SecretStore, SecretStores};
         let Some(compute) = &self.inner.compute else {
@@ -192,20 +216,10 @@ impl Fastly {
         let failed = |e: std::io::Error| format!("the store files could not be written: {e}");
         let _files = compute.file_lock();
         let state = self.read();
-        let now = self.now();
         let mut dictionaries = viceroy_lib::config::Dictionaries::new();
         for store in state.config.values() {
             let file = write_config_file(dir, store).map_err(failed)?;
             dictionaries.insert(store.meta.name.clone(), Dictionary::Json { file });
-        }
-        let mut kv_toml = String::from("[local_server.kv_stores]\n");
-        for store in state.kv.values() {
-            let file = write_kv_file(dir, store, now).map_err(failed)?;
-            kv_toml.push_str(&format!(
-                "{} = {{ file = {}, format = \"json\" }}\n",
-                serde_json::Value::String(store.meta.name.clone()),
-                serde_json::Value::String(file.display().to_string())
-            ));
         }
         let mut secrets = SecretStores::new();
         for store in state.secret.values() {
@@ -219,7 +233,6 @@ impl Fastly {
         }
         Ok(compute::Snapshot {
             dictionaries,
-            kv_toml,
             secrets,
         })
     }
@@ -247,25 +260,28 @@ impl Fastly {
         &self.inner.keys
     }
 
-    /// Runs a mutation (validate, commit, apply) where a durable commit does not block an
-    /// async worker.
-    /// When loaded Compute apps need a new context for the change, returns once they serve
-    /// it.
+    /// Runs a management API mutation (validate, commit, apply) where a durable commit does
+    /// not block an async worker, in step with the Compute apps' stores (see
+    /// `Compute::write`).
     pub(crate) async fn write<O: Send + 'static>(
         &self,
         work: impl FnOnce(&Fastly) -> Result<O, ServiceError> + Send + 'static,
     ) -> Result<O, ServiceError> {
-        let before = self.inner.compute.as_ref().map(compute::Compute::version);
-        let this = self.clone();
-        let out = ruststack_storage::run_write(self.inner.storage.as_ref(), move || work(&this))
-            .await
-            .map_err(|e| ServiceError::internal("InternalError", e))?;
-        if let Some(compute) = &self.inner.compute
-            && before != Some(compute.version())
-        {
-            compute.refresh(self).await;
+        match &self.inner.compute {
+            Some(compute) => compute.write(self, work).await,
+            None => self.apply(work).await,
         }
-        out
+    }
+
+    /// Runs a mutation where a durable commit does not block an async worker.
+    pub(crate) async fn apply<O: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Fastly) -> Result<O, ServiceError> + Send + 'static,
+    ) -> Result<O, ServiceError> {
+        let this = self.clone();
+        ruststack_storage::run_write(self.inner.storage.as_ref(), move || work(&this))
+            .await
+            .map_err(|e| ServiceError::internal("InternalError", e))?
     }
 
     /// The plaintext of secret `name` in the secret store `store` (id or name): what a
@@ -331,46 +347,6 @@ fn write_config_file(
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.value.clone())))
         .collect();
     let path = dir.join("config").join(format!("{}.json", store.meta.id));
-    compute::write_atomically(&path, &serde_json::to_vec(&items).unwrap_or_default())?;
-    Ok(path)
-}
-
-/// `<dir>/kv/<id>.json`: the store's live entries in viceroy's JSON KV format; values that are
-/// not UTF-8 go to files beside it.
-fn write_kv_file(
-    dir: &Path,
-    store: &state::Store<state::KvEntry>,
-    now: i64,
-) -> std::io::Result<PathBuf> {
-    let values_dir = dir.join("kv").join(&store.meta.id);
-    let mut items = serde_json::Map::new();
-    for (i, (key, entry)) in store
-        .entries
-        .iter()
-        .filter(|(_, e)| e.live(now))
-        .enumerate()
-    {
-        let mut item = serde_json::Map::new();
-        match std::str::from_utf8(&entry.value) {
-            Ok(text) => {
-                item.insert("data".into(), serde_json::Value::String(text.to_owned()));
-            }
-            Err(_) => {
-                std::fs::create_dir_all(&values_dir)?;
-                let file = values_dir.join(format!("{i}.bin"));
-                std::fs::write(&file, &entry.value)?;
-                item.insert(
-                    "file".into(),
-                    serde_json::Value::String(file.display().to_string()),
-                );
-            }
-        }
-        if let Some(meta) = &entry.metadata {
-            item.insert("metadata".into(), serde_json::Value::String(meta.clone()));
-        }
-        items.insert(key.clone(), serde_json::Value::Object(item));
-    }
-    let path = dir.join("kv").join(format!("{}.json", store.meta.id));
     compute::write_atomically(&path, &serde_json::to_vec(&items).unwrap_or_default())?;
     Ok(path)
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from conftest import free_port
-from fastly_support import b64, fastly_ok
+from fastly_support import b64, fastly, fastly_json, fastly_ok
 
 APPS = Path(__file__).parent / "apps"
 EMPTY = "config=-\nkv=-\nsecret=-\n"
@@ -25,6 +25,7 @@ def compute_server(start_server, tmp_path, data_dir=None, port=None):
     srv = start_server(args=[
         "--fastly-wasm", f"stores={stores}",
         "--fastly-wasm", f"broken={APPS / 'trap.wat'}",
+        "--fastly-wasm", f"kvwrite={APPS / 'kvwrite.wat'}",
         "--fastly-wasm", f"garbage={tmp_path / 'garbage.wasm'}",
         "--fastly-addr", f"127.0.0.1:{port}",
     ], data_dir=data_dir)
@@ -87,6 +88,75 @@ def test_apps_read_the_stores_and_see_every_change(start_server, tmp_path):
     fastly_ok(srv, "config-store-entry", "delete", "--store-id", "app_config", "--key", "greeting")
     fastly_ok(srv, "kv-store-entry", "delete", "--store-id", "app_kv", "--key", "counter")
     assert body(srv) == "config=-\nkv=-\nsecret=rotated\n"
+
+
+def loads(srv):
+    """How many times the server has built an app's context."""
+    return srv.stderr().count("loaded the Compute app")
+
+
+def test_kv_changes_reach_a_loaded_app_without_a_rebuild(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    set_stores(srv)
+    assert body(srv) == "config=hello\nkv=41\nsecret=s3cr3t\n"
+    assert_logged(srv, "loaded the Compute app")
+    before = loads(srv)
+    for value in ["42", "43"]:
+        fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "counter",
+                  "--value", value)
+        assert body(srv) == f"config=hello\nkv={value}\nsecret=s3cr3t\n"
+    fastly_ok(srv, "kv-store-entry", "delete", "--store-id", "app_kv", "--key", "counter")
+    assert body(srv) == "config=hello\nkv=-\nsecret=s3cr3t\n"
+    # A secret change is what needs a new context.
+    fastly_ok(srv, "secret-store-entry", "create", "--store-id", "app_secrets", "--name",
+              "api_key", "--stdin", "--recreate", input="rotated")
+    assert body(srv) == "config=hello\nkv=-\nsecret=rotated\n"
+    time.sleep(0.5)
+    assert loads(srv) == before + 1, srv.stderr()
+
+
+def write_by_app(srv, value):
+    resp = requests.post(f"{srv.url}/", data=value, timeout=60,
+                         headers={"Host": f"kvwrite.edgecompute.localhost:{srv.port}"})
+    assert resp.status_code == 200, resp.text
+    return resp.text
+
+
+def kv_entry(srv, key):
+    return fastly(srv, "kv-store-entry", "get", "--store-id", "app_kv", "--key", key,
+                  binary=True)
+
+
+def test_app_kv_writes_reach_the_api_and_survive_a_restart(start_server, tmp_path):
+    data = tmp_path / "data"
+    srv = compute_server(start_server, tmp_path, data_dir=data)
+    set_stores(srv)
+    fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "doomed",
+              "--value", "x")
+    assert write_by_app(srv, "from the app") == "wrote=1 deleted=1\n"
+    # The management API sees the app's writes, and so does every other app.
+    assert kv_entry(srv, "written").stdout == b"from the app"
+    described = fastly_json(srv, "kv-store-entry", "describe", "--store-id", "app_kv",
+                            "--key", "written")
+    assert described["metadata"] == "from-app", described
+    keys = fastly_json(srv, "kv-store-entry", "list", "--store-id", "app_kv")
+    assert sorted(keys) == ["counter", "written"], keys
+    # The entry the app deleted is gone, and a second delete finds nothing.
+    assert kv_entry(srv, "doomed").returncode != 0
+    assert write_by_app(srv, "again") == "wrote=1 deleted=3\n"
+    assert kv_entry(srv, "written").stdout == b"again"
+    # The API can overwrite what the app wrote, and the app sees it.
+    fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "counter",
+              "--value", "by the api")
+    assert body(srv) == "config=hello\nkv=by the api\nsecret=s3cr3t\n"
+
+    # An app's write is durable once it has answered.
+    assert write_by_app(srv, "last words") == "wrote=1 deleted=3\n"
+    srv.stop(signal.SIGKILL)
+    again = compute_server(start_server, tmp_path, data_dir=data)
+    assert kv_entry(again, "written").stdout == b"last words"
+    assert kv_entry(again, "doomed").returncode != 0
+    assert body(again) == "config=hello\nkv=by the api\nsecret=s3cr3t\n"
 
 
 def test_stores_survive_a_restart(start_server, tmp_path):

@@ -7,28 +7,32 @@
 //! - **config stores** are JSON-file dictionaries (`Dictionary::Json`), which viceroy re-reads
 //!   every time the app opens one: an item change rewrites the store's file before the API
 //!   call returns, and the next request reads it. No rebuild.
-//! - **KV and secret stores**, and the set of stores itself, are fixed when a context is
-//!   built: any such change bumps a version; the API call then waits while every app that is
-//!   loaded gets a new context, built in the background and swapped in atomically
-//!   (in-flight requests finish on the old one). An app that is not loaded builds its
-//!   context on its next request.
+//! - **KV stores** are one `ObjectStores` that every loaded app shares, reached by the host
+//!   through a tiny admin guest ([`kv`]): an entry change is made there before the API call
+//!   returns, and what apps write there is committed to the database. No rebuild.
+//! - **Secret stores**, and the set of stores itself, are fixed when a context is built: any
+//!   such change bumps a version; the API call then waits while every app that is loaded
+//!   gets a new context, built in the background and swapped in atomically (in-flight
+//!   requests finish on the old one). An app that is not loaded builds its context on its
+//!   next request.
 //!
 //! A context is built on an app's first request, rebuilt when its wasm file changes (checked
 //! on every request by modification time and size) and dropped after an idle period, so an
 //! idle server runs no epoch thread.
 
 pub(crate) mod http02;
+pub(crate) mod kv;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderValue, StatusCode};
 use ruststack_protocol::{Body, Response};
-use viceroy_lib::config::{FastlyConfig, UnknownImportBehavior};
+use viceroy_lib::config::{FastlyConfig, ObjectStores, UnknownImportBehavior};
 use viceroy_lib::{ExecuteCtx, ProfilingConfig, WasmFeatures};
 
 use crate::Fastly;
@@ -78,6 +82,8 @@ struct Live {
     ctx: Arc<ExecuteCtx>,
     version: u64,
     stamp: Stamp,
+    /// Whether the app can write to KV stores (see [`kv::writes_kv`]).
+    writes_kv: bool,
 }
 
 struct App {
@@ -128,6 +134,16 @@ pub(crate) struct Compute {
     version: AtomicU64,
     /// Serialises config-store file writes (each writes the store as it is when it runs).
     files: Mutex<()>,
+    /// The KV stores loaded apps share (none while no app is loaded). Held by every
+    /// management API write, so that the database and these stores change in step.
+    kv: tokio::sync::Mutex<Option<kv::LiveKv>>,
+    /// Set when an app that can write to KV stores has served a request since the last
+    /// commit of app writes.
+    app_wrote: AtomicBool,
+    /// KV entries (store id, key) the current management API write changed.
+    kv_changes: Mutex<Vec<(String, String)>>,
+    /// The admin guest's source file.
+    admin_wat: PathBuf,
 }
 
 /// The name an app is served under: lower case letters, digits and `-`.
@@ -266,7 +282,8 @@ impl Compute {
             }
         };
         std::fs::create_dir_all(work_dir.join("config"))?;
-        std::fs::create_dir_all(work_dir.join("kv"))?;
+        let admin_wat = work_dir.join("kv-admin.wat");
+        write_atomically(&admin_wat, kv::ADMIN_WAT.as_bytes())?;
         Ok(Self {
             apps,
             first,
@@ -276,6 +293,10 @@ impl Compute {
             logs: options.logs,
             version: AtomicU64::new(0),
             files: Mutex::new(()),
+            kv: tokio::sync::Mutex::new(None),
+            app_wrote: AtomicBool::new(false),
+            kv_changes: Mutex::new(Vec::new()),
+            admin_wat,
         })
     }
 
@@ -309,10 +330,7 @@ impl Compute {
     }
 
     pub(crate) fn file_lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        match self.files.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+        lock(&self.files)
     }
 
     /// Rebuilds the context of every loaded app that is older than the current version;
@@ -343,14 +361,93 @@ impl Compute {
                 }
             }
         }
+        // With no app loaded or being built, and no app writes left to commit, the shared
+        // KV stores (and the admin guest's epoch thread) go too.
+        let building: Vec<_> = self.apps.values().map(|a| a.building.try_lock()).collect();
+        if building.iter().all(Result::is_ok)
+            && self.apps.values().all(|a| a.current().is_none())
+            && !self.app_wrote.load(Ordering::SeqCst)
+            && let Ok(mut kv) = self.kv.try_lock()
+        {
+            *kv = None;
+        }
+    }
+
+    /// Runs a management API write (`work` commits to the database) in step with the KV
+    /// stores apps share: app writes are committed first, the write's KV entry changes are
+    /// made in the shared stores before it returns, and when loaded apps need a new context
+    /// for the change, it returns once they serve it.
+    pub(crate) async fn write<O: Send + 'static>(
+        &self,
+        fastly: &Fastly,
+        work: impl FnOnce(&Fastly) -> Result<O, ruststack_protocol::ServiceError> + Send + 'static,
+    ) -> Result<O, ruststack_protocol::ServiceError> {
+        let mut kv = self.kv.lock().await;
+        if let Some(live) = kv.as_mut() {
+            self.settle_locked(fastly, live).await;
+        }
+        let before = self.version();
+        let out = fastly.apply(work).await;
+        let changed = std::mem::take(&mut *lock(&self.kv_changes));
+        if let Some(live) = kv.as_mut() {
+            live.mirror(fastly, changed).await;
+        }
+        drop(kv);
+        if before != self.version() {
+            self.refresh(fastly).await;
+        }
+        out
+    }
+
+    /// Notes KV entries a management API write changed.
+    pub(crate) fn kv_changed(&self, store_id: &str, keys: impl Iterator<Item = String>) {
+        lock(&self.kv_changes).extend(keys.map(|k| (store_id.to_owned(), k)));
+    }
+
+    /// Commits what apps wrote to the shared KV stores, if any app may have.
+    pub(crate) async fn settle(&self, fastly: &Fastly) {
+        let mut kv = self.kv.lock().await;
+        if let Some(live) = kv.as_mut() {
+            self.settle_locked(fastly, live).await;
+        }
+    }
+
+    async fn settle_locked(&self, fastly: &Fastly, live: &mut kv::LiveKv) {
+        if self.app_wrote.swap(false, Ordering::SeqCst)
+            && let Err(e) = live.settle(fastly).await
+        {
+            self.app_wrote.store(true, Ordering::SeqCst);
+            tracing::error!(error = %e, "the KV writes of Compute apps could not be committed");
+        }
+    }
+
+    /// The KV stores apps share, made (and filled from the database) when there are none or
+    /// the set of KV stores has changed since.
+    async fn live_stores(&self, fastly: &Fastly) -> Result<ObjectStores, String> {
+        let mut kv = self.kv.lock().await;
+        let names = fastly.kv_names();
+        if let Some(live) = kv.as_mut() {
+            if live.names == names {
+                return Ok(live.stores.clone());
+            }
+            // What apps wrote to the old stores goes to the database, and from there to
+            // the new ones.
+            self.settle_locked(fastly, live).await;
+        }
+        let admin_wat = self.admin_wat.clone();
+        let mut live = on_build_thread(move || kv::LiveKv::new(names, &admin_wat)).await?;
+        live.fill(fastly).await?;
+        let stores = live.stores.clone();
+        *kv = Some(live);
+        Ok(stores)
     }
 
     /// The app's context for the current stores and wasm file, built if needed.
-    async fn context(&self, fastly: &Fastly, app: &Arc<App>) -> Result<Arc<ExecuteCtx>, String> {
+    async fn context(&self, fastly: &Fastly, app: &Arc<App>) -> Result<Live, String> {
         let fresh = |live: &Option<Live>, version: u64, stamp: &Stamp| {
             live.as_ref()
                 .filter(|l| l.version >= version && l.stamp == *stamp)
-                .map(|l| l.ctx.clone())
+                .cloned()
         };
         let version = self.version();
         let file = stamp(&app.wasm);
@@ -371,42 +468,38 @@ impl Compute {
             return Err(why.clone());
         }
         let started = Instant::now();
-        let (fastly, app2, dir) = (fastly.clone(), app.clone(), self.work_dir.clone());
-        let writer: Arc<Mutex<dyn Write + Send>> =
-            Arc::new(Mutex::new(LogWriter::new(&app.name, self.logs.clone())));
-        // Built on a thread of its own, whose name the threads it starts (the context's
-        // epoch thread, the compiler's workers) inherit: they show as `fastly-compute`.
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        std::thread::Builder::new()
-            .name("fastly-compute".into())
-            .spawn(move || {
-                let _ = tx.send(
-                    fastly
-                        .compute_snapshot(&dir)
-                        .and_then(|snapshot| build(&app2, snapshot, writer)),
-                );
-            })
-            .map_err(|e| format!("the build of the app could not start: {e}"))?;
-        let built = rx
-            .await
-            .map_err(|_| "the build of the app failed".to_owned())
-            .and_then(|r| r);
+        let built = match self.live_stores(fastly).await {
+            Ok(stores) => {
+                let (fastly, app2, dir) = (fastly.clone(), app.clone(), self.work_dir.clone());
+                let writer: Arc<Mutex<dyn Write + Send>> =
+                    Arc::new(Mutex::new(LogWriter::new(&app.name, self.logs.clone())));
+                on_build_thread(move || {
+                    let snapshot = fastly.compute_snapshot(&dir)?;
+                    let writes_kv = kv::writes_kv(&app2.wasm);
+                    build(&app2, snapshot, stores, writer).map(|ctx| (ctx, writes_kv))
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
         match built {
-            Ok(ctx) => {
+            Ok((ctx, writes_kv)) => {
                 tracing::info!(
                     app = %app.name,
                     ms = started.elapsed().as_millis() as u64,
                     "loaded the Compute app"
                 );
-                app.set(Some(Live {
-                    ctx: ctx.clone(),
+                let live = Live {
+                    ctx,
                     version,
                     stamp: file,
-                }));
+                    writes_kv,
+                };
+                app.set(Some(live.clone()));
                 if let Ok(mut failed) = app.failed.lock() {
                     *failed = None;
                 }
-                Ok(ctx)
+                Ok(live)
             }
             Err(why) => {
                 tracing::error!(app = %app.name, wasm = %app.wasm.display(), error = %why, "the Compute app could not be loaded");
@@ -444,8 +537,8 @@ impl Compute {
             );
         };
         app.touch();
-        let ctx = match self.context(fastly, app).await {
-            Ok(ctx) => ctx,
+        let live = match self.context(fastly, app).await {
+            Ok(live) => live,
             Err(why) => {
                 return text(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -462,8 +555,10 @@ impl Compute {
         };
         let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
         let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let handled =
-            tokio::time::timeout(self.request_timeout, ctx.handle_request(req, local, remote));
+        let handled = tokio::time::timeout(
+            self.request_timeout,
+            live.ctx.handle_request(req, local, remote),
+        );
         let Ok(handled) = handled.await else {
             // viceroy-lib gives no way to stop the instance: it runs on (yielding to other
             // requests) until it ends, but the client gets its answer now.
@@ -498,11 +593,42 @@ impl Compute {
                 );
             }
         };
-        match http02::response(resp).await {
+        let resp = match http02::response(resp).await {
             Ok(resp) => resp,
             Err(http02::Refused(why)) => text(StatusCode::BAD_GATEWAY, &why),
+        };
+        // The app has answered: what it wrote to KV stores is committed before the client
+        // hears so.
+        if live.writes_kv {
+            self.app_wrote.store(true, Ordering::SeqCst);
+            self.settle(fastly).await;
         }
+        resp
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// Runs `work` (a compile) on a thread of its own, whose name the threads it starts (a
+/// context's epoch thread, the compiler's workers) inherit: they show as `fastly-compute`.
+async fn on_build_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("fastly-compute".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| format!("the build could not start: {e}"))?;
+    rx.await
+        .map_err(|_| "the build failed".to_owned())
+        .and_then(|r| r)
 }
 
 fn text(status: StatusCode, message: &str) -> Response {
@@ -515,23 +641,18 @@ fn text(status: StatusCode, message: &str) -> Response {
     resp
 }
 
-/// The stores a context is built with.
+/// The config and secret stores a context is built with.
 pub(crate) struct Snapshot {
     pub(crate) dictionaries: viceroy_lib::config::Dictionaries,
-    /// `[local_server.kv_stores]` TOML naming each KV store's JSON file.
-    pub(crate) kv_toml: String,
     pub(crate) secrets: viceroy_lib::config::SecretStores,
 }
 
 fn build(
     app: &App,
     snapshot: Snapshot,
+    kv: ObjectStores,
     logs: Arc<Mutex<dyn Write + Send>>,
 ) -> Result<Arc<ExecuteCtx>, String> {
-    let kv: FastlyConfig = snapshot
-        .kv_toml
-        .parse()
-        .map_err(|e| format!("the KV stores could not be loaded: {e}"))?;
     let mut builder = ExecuteCtx::build(
         &app.wasm,
         ProfilingConfig::None,
@@ -542,7 +663,7 @@ fn build(
     )
     .map_err(|e| e.to_string())?
     .with_dictionaries(snapshot.dictionaries)
-    .with_object_stores(kv.object_stores().clone())
+    .with_object_stores(kv)
     .with_secret_stores(snapshot.secrets)
     .with_capture_logs(logs)
     .with_log_stdout(true)

@@ -205,6 +205,7 @@ pub(crate) async fn route(
         }
         (Method::GET, [id, "keys"]) => {
             op("ListKVStoreKeys");
+            fastly.settle_kv().await;
             list_keys(fastly, req, id)
         }
         (Method::PUT | Method::POST, [id, "batch"]) => {
@@ -220,6 +221,7 @@ pub(crate) async fn route(
             match m {
                 Method::GET | Method::HEAD => {
                     op("GetKVStoreEntry");
+                    fastly.settle_kv().await;
                     get_entry(fastly, id, &key)
                 }
                 Method::PUT | Method::POST => {
@@ -417,10 +419,10 @@ pub(crate) fn put_entries(f: &Fastly, id: &str, lines: &[Line]) -> Result<(), Se
         persist::put_entry(&mut batch, Kind::Kv, &id, key, Some(entry));
     }
     f.commit(batch)?;
+    f.kv_changed(&id, written.keys().cloned());
     if let Some(store) = state.kv.get_mut(&id) {
         store.entries.extend(written);
     }
-    f.stores_changed();
     Ok(())
 }
 
@@ -454,7 +456,41 @@ fn delete_entry(
     if let Some(store) = state.kv.get_mut(&id) {
         store.entries.remove(key);
     }
-    f.stores_changed();
+    f.kv_changed(&id, std::iter::once(key.to_owned()));
+    Ok(())
+}
+
+/// A write a Compute app made: (store id, key, the value and metadata or, for a deletion,
+/// nothing).
+pub(crate) type AppWrite = (String, String, Option<(Vec<u8>, Option<String>)>);
+
+/// Commits what Compute apps wrote to KV stores; each written entry gets a new generation.
+pub(crate) fn apply_app_writes(f: &Fastly, writes: Vec<AppWrite>) -> Result<(), ServiceError> {
+    let mut state = f.write_lock();
+    let mut batch = Batch::new();
+    let mut applied = Vec::with_capacity(writes.len());
+    for (id, key, write) in writes {
+        if !state.kv.contains_key(&id) {
+            continue;
+        }
+        let entry = write.map(|(value, metadata)| KvEntry {
+            value,
+            metadata,
+            generation: f.next_generation(),
+            expires_at: None,
+        });
+        persist::put_entry(&mut batch, Kind::Kv, &id, &key, entry.as_ref());
+        applied.push((id, key, entry));
+    }
+    f.commit(batch)?;
+    for (id, key, entry) in applied {
+        if let Some(store) = state.kv.get_mut(&id) {
+            match entry {
+                Some(entry) => store.entries.insert(key, entry),
+                None => store.entries.remove(&key),
+            };
+        }
+    }
     Ok(())
 }
 
