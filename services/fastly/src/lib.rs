@@ -183,6 +183,13 @@ impl Fastly {
         }
     }
 
+    /// Commits what a Compute app that has just answered wrote to KV stores.
+    pub(crate) async fn settle_app_writes(&self) {
+        if let Some(compute) = &self.inner.compute {
+            compute.settle_app_writes(self).await;
+        }
+    }
+
     /// The KV stores by name, with their ids.
     pub(crate) fn kv_names(&self) -> std::collections::BTreeMap<String, String> {
         self.read()

@@ -2,8 +2,10 @@
 served through the gateway (`<app>.edgecompute.localhost`) and on `--fastly-addr`, reading
 the stores the Fastly CLI manages, with every change visible to the next request."""
 
+import filecmp
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ def compute_server(start_server, tmp_path, data_dir=None, port=None):
         "--fastly-wasm", f"stores={stores}",
         "--fastly-wasm", f"broken={APPS / 'trap.wat'}",
         "--fastly-wasm", f"kvwrite={APPS / 'kvwrite.wat'}",
+        "--fastly-wasm", f"echo={APPS / 'echo.wat'}",
         "--fastly-wasm", f"garbage={tmp_path / 'garbage.wasm'}",
         "--fastly-addr", f"127.0.0.1:{port}",
     ], data_dir=data_dir)
@@ -157,6 +160,34 @@ def test_app_kv_writes_reach_the_api_and_survive_a_restart(start_server, tmp_pat
     assert kv_entry(again, "written").stdout == b"last words"
     assert kv_entry(again, "doomed").returncode != 0
     assert body(again) == "config=hello\nkv=by the api\nsecret=s3cr3t\n"
+
+
+def peak_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_bodies_stream_through_an_app(start_server, tmp_path):
+    srv = compute_server(start_server, tmp_path)
+    headers = {"Host": f"echo.edgecompute.localhost:{srv.port}"}
+    small = requests.post(f"{srv.url}/", data=b"ping", headers=headers, timeout=60)
+    assert small.status_code == 200 and small.content == b"ping"
+    # 256 MiB in and out through curl, which reads the answer while it sends: far more than
+    # the server ever holds.
+    payload = tmp_path / "payload.bin"
+    with payload.open("wb") as f:
+        for _ in range(256):
+            f.write(os.urandom(1 << 20))
+    echoed = tmp_path / "echoed.bin"
+    before = peak_rss_mib(srv.proc.pid)
+    subprocess.run(["curl", "-sS", "--fail", "--data-binary", f"@{payload}", "-o", str(echoed),
+                    "-H", f"Host: {headers['Host']}", f"{srv.url}/"], check=True, timeout=120)
+    grew = peak_rss_mib(srv.proc.pid) - before
+    assert echoed.stat().st_size == 256 << 20
+    assert filecmp.cmp(payload, echoed, shallow=False)
+    assert grew < 128, f"peak RSS grew by {grew:.0f} MiB"
 
 
 def test_stores_survive_a_restart(start_server, tmp_path):

@@ -5,7 +5,8 @@
 //! it gives the host no way to name a key: its key types are private. So the host works on
 //! the stores as an app does, through a second, tiny guest (`kv_admin.wat`, compiled in a few
 //! milliseconds) built with a clone of the same `ObjectStores`. Each call hands it a batch of
-//! commands (insert, delete, lookup, list) and reads back one result per command.
+//! commands (insert, delete, lookup, list) and reads back one result per command. Its
+//! context is built when needed and dropped a second after its last use.
 //!
 //! - A management API write commits to the database, then the same change is made here
 //!   before the API call returns: the next request of any app sees it.
@@ -17,8 +18,9 @@
 //!   KV store makes a new one (filled from the database) and new app contexts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use viceroy_lib::config::{FastlyConfig, ObjectStores, UnknownImportBehavior};
 
@@ -183,14 +185,83 @@ pub(crate) struct LiveKv {
     pub(crate) stores: ObjectStores,
     /// Store name → id, as the stores were made.
     pub(crate) names: BTreeMap<String, String>,
-    admin: Arc<ExecuteCtx>,
+    admin: Arc<Admin>,
     /// (store name, key) → the generation, here, of the value the database holds.
     pub(crate) seen: HashMap<(String, String), u64>,
 }
 
+/// How long the admin guest's context stays after its last use. Every context runs a thread
+/// that ticks every 50 µs, so it is built when needed (a few milliseconds) and dropped soon
+/// after, not kept beside every loaded app.
+const ADMIN_IDLE: Duration = Duration::from_secs(1);
+
+/// The admin guest: its source, and its context while it is in use.
+struct Admin {
+    wat: PathBuf,
+    stores: ObjectStores,
+    /// The context and when it was last used; whether a task waits to drop it.
+    ctx: Mutex<(Option<Arc<ExecuteCtx>>, Instant, bool)>,
+}
+
+impl Admin {
+    /// The context, built if there is none; a task drops it once it has been idle for
+    /// [`ADMIN_IDLE`].
+    async fn ctx(self: &Arc<Self>) -> Result<Arc<ExecuteCtx>, String> {
+        let existing = self.lock().0.clone();
+        let ctx = match existing {
+            Some(ctx) => ctx,
+            None => {
+                let (wat, stores) = (self.wat.clone(), self.stores.clone());
+                super::on_build_thread(move || {
+                    ExecuteCtx::build(
+                        &wat,
+                        ProfilingConfig::None,
+                        HashSet::new(),
+                        UnknownImportBehavior::LinkError,
+                        false,
+                        WasmFeatures::default(),
+                    )
+                    .map_err(|e| e.to_string())?
+                    .with_object_stores(stores)
+                    .with_log_stdout(false)
+                    .with_log_stderr(false)
+                    .finish()
+                    .map_err(|e| format!("the KV admin guest could not be built: {e:#}"))
+                })
+                .await?
+            }
+        };
+        let mut slot = self.lock();
+        slot.0 = Some(ctx.clone());
+        slot.1 = Instant::now();
+        if !slot.2 {
+            slot.2 = true;
+            let admin = Arc::downgrade(self);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(ADMIN_IDLE).await;
+                    let Some(admin) = admin.upgrade() else { break };
+                    let mut slot = admin.lock();
+                    if slot.1.elapsed() >= ADMIN_IDLE {
+                        slot.0 = None;
+                        slot.2 = false;
+                        break;
+                    }
+                }
+            });
+        }
+        Ok(ctx)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Arc<ExecuteCtx>>, Instant, bool)> {
+        super::lock(&self.ctx)
+    }
+}
+
 impl LiveKv {
-    /// Makes empty stores named `names` (name → id) and the admin guest over them; the admin
-    /// guest's source is at `admin_wat`. Blocks for the compile.
+    /// Makes empty stores named `names` (name → id); the admin guest's source is at
+    /// `admin_wat`.
     pub(crate) fn new(names: BTreeMap<String, String>, admin_wat: &Path) -> Result<Self, String> {
         let mut toml = String::from("[local_server.kv_stores]\n");
         for name in names.keys() {
@@ -203,30 +274,23 @@ impl LiveKv {
             .parse()
             .map_err(|e| format!("the KV stores could not be made: {e}"))?;
         let stores = config.object_stores().clone();
-        let admin = ExecuteCtx::build(
-            admin_wat,
-            ProfilingConfig::None,
-            HashSet::new(),
-            UnknownImportBehavior::LinkError,
-            false,
-            WasmFeatures::default(),
-        )
-        .map_err(|e| e.to_string())?
-        .with_object_stores(stores.clone())
-        .with_log_stdout(false)
-        .with_log_stderr(false)
-        .finish()
-        .map_err(|e| format!("the KV admin guest could not be built: {e:#}"))?;
         Ok(Self {
+            admin: Arc::new(Admin {
+                wat: admin_wat.to_owned(),
+                stores: stores.clone(),
+                ctx: Mutex::new((None, Instant::now(), false)),
+            }),
             stores,
             names,
-            admin,
             seen: HashMap::new(),
         })
     }
 
     /// Runs `cmds`, in order, and returns their results.
     pub(crate) async fn run(&self, cmds: &[Cmd]) -> Result<Vec<Outcome>, String> {
+        if cmds.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut out = Vec::with_capacity(cmds.len());
         let mut start = 0;
         while start < cmds.len() {
@@ -250,7 +314,8 @@ impl LiveKv {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let (resp, trap) = self
             .admin
-            .clone()
+            .ctx()
+            .await?
             .handle_request(req, addr, addr)
             .await
             .map_err(|e| format!("the KV admin guest failed: {e}"))?;

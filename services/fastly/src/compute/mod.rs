@@ -434,8 +434,7 @@ impl Compute {
             // the new ones.
             self.settle_locked(fastly, live).await;
         }
-        let admin_wat = self.admin_wat.clone();
-        let mut live = on_build_thread(move || kv::LiveKv::new(names, &admin_wat)).await?;
+        let mut live = kv::LiveKv::new(names, &self.admin_wat)?;
         live.fill(fastly).await?;
         let stores = live.stores.clone();
         *kv = Some(live);
@@ -549,10 +548,14 @@ impl Compute {
                 );
             }
         };
-        let req = match http02::request(req).await {
+        let req = match http02::request(req) {
             Ok(r) => r,
             Err(http02::Refused(why)) => return text(StatusCode::BAD_REQUEST, &why),
         };
+        if live.writes_kv {
+            // Reads through the management API commit what the app has written so far.
+            self.app_wrote.store(true, Ordering::SeqCst);
+        }
         let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
         let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let handled = tokio::time::timeout(
@@ -593,21 +596,22 @@ impl Compute {
                 );
             }
         };
-        let resp = match http02::response(resp).await {
-            Ok(resp) => resp,
-            Err(http02::Refused(why)) => text(StatusCode::BAD_GATEWAY, &why),
-        };
-        // The app has answered: what it wrote to KV stores is committed before the client
-        // hears so.
-        if live.writes_kv {
-            self.app_wrote.store(true, Ordering::SeqCst);
-            self.settle(fastly).await;
-        }
-        resp
+        // What the app wrote to KV stores is committed before the end of its answer is sent.
+        let finish: Option<http02::Finish> = live.writes_kv.then(|| {
+            let fastly = fastly.clone();
+            Box::pin(async move { fastly.settle_app_writes().await }) as http02::Finish
+        });
+        http02::response(resp, finish)
+    }
+
+    /// Commits what an app that has just answered wrote to KV stores.
+    pub(crate) async fn settle_app_writes(&self, fastly: &Fastly) {
+        self.app_wrote.store(true, Ordering::SeqCst);
+        self.settle(fastly).await;
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
@@ -616,7 +620,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Runs `work` (a compile) on a thread of its own, whose name the threads it starts (a
 /// context's epoch thread, the compiler's workers) inherit: they show as `fastly-compute`.
-async fn on_build_thread<T: Send + 'static>(
+pub(crate) async fn on_build_thread<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
