@@ -89,6 +89,10 @@ pub struct Cli {
     /// How long a Compute app may take to answer, in seconds [default: 120, Fastly's limit].
     #[arg(long, env = "RUSTSTACK_FASTLY_TIMEOUT", value_name = "SECONDS")]
     pub fastly_timeout: Option<u64>,
+    /// Runs core-module Compute apps as components, through viceroy's component adapter (as
+    /// `viceroy --adapt` does).
+    #[arg(long, env = "RUSTSTACK_FASTLY_ADAPT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub fastly_adapt: bool,
     /// LocalStack's `LAMBDA_LIMITS_CONCURRENT_EXECUTIONS`.
     #[arg(
         long = "ls-lambda-concurrency",

@@ -92,6 +92,8 @@ pub struct Config {
     pub fastly_idle: Duration,
     /// How long a Compute app may take to answer a request.
     pub fastly_timeout: Duration,
+    /// Whether core-module Compute apps run as components (through viceroy's adapter).
+    pub fastly_adapt: bool,
     /// Things worth a warning once logging is up (ignored unknown LocalStack services…).
     pub warnings: Vec<String>,
 }
@@ -269,6 +271,7 @@ impl TryFrom<Cli> for Config {
             fastly_addr,
             fastly_idle,
             fastly_timeout,
+            fastly_adapt: cli.fastly_adapt,
             // LocalStack's default is to skip (is_env_not_false).
             s3_skip_signature_validation: !localstack_false(
                 cli.ls_s3_skip_signature_validation.as_deref(),

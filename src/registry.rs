@@ -255,6 +255,7 @@ pub fn build(deps: &Deps<'_>) -> Result<Registry, StorageError> {
                     .map(|d| d.join(ruststack_storage::WORK_DIR).join("fastly")),
                 idle: deps.config.fastly_idle,
                 request_timeout: deps.config.fastly_timeout,
+                adapt: deps.config.fastly_adapt,
                 logs: enabled(ServiceId::Logs).then_some(sink),
             }
         });

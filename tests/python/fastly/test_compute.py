@@ -190,6 +190,26 @@ def test_bodies_stream_through_an_app(start_server, tmp_path):
     assert grew < 128, f"peak RSS grew by {grew:.0f} MiB"
 
 
+def test_core_modules_run_as_components_when_adapted(start_server, tmp_path):
+    """`--fastly-adapt` runs core modules through viceroy's component adapter, so the apps
+    use the component-model host API: the same stores, live both ways."""
+    stores, kvwrite = tmp_path / "stores.wat", tmp_path / "kvwrite.wat"
+    stores.write_text((APPS / "stores.wat").read_text())
+    kvwrite.write_text((APPS / "kvwrite.wat").read_text())
+    srv = start_server(args=["--fastly-adapt", "--fastly-wasm", f"stores={stores}",
+                             "--fastly-wasm", f"kvwrite={kvwrite}",
+                             "--fastly-addr", f"127.0.0.1:{free_port()}"])
+    set_stores(srv)
+    assert body(srv) == "config=hello\nkv=41\nsecret=s3cr3t\n"
+    assert_logged(srv, "component=true")
+    assert "component=false" not in srv.stderr()
+    fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "counter",
+              "--value", "42")
+    assert body(srv) == "config=hello\nkv=42\nsecret=s3cr3t\n"
+    assert write_by_app(srv, "from a component") == "wrote=1 deleted=3\n"
+    assert kv_entry(srv, "written").stdout == b"from a component"
+
+
 def test_stores_survive_a_restart(start_server, tmp_path):
     data = tmp_path / "data"
     srv = compute_server(start_server, tmp_path, data_dir=data)

@@ -66,6 +66,8 @@ pub struct ComputeOptions {
     pub request_timeout: Duration,
     /// Where app log lines go besides ruststack's log (CloudWatch Logs).
     pub logs: Option<ComputeLogSink>,
+    /// Runs core-module apps as components, through viceroy's component adapter.
+    pub adapt: bool,
 }
 
 /// A file's identity for change detection: modification time and length.
@@ -127,6 +129,7 @@ pub(crate) struct Compute {
     first: Option<String>,
     work_dir: PathBuf,
     request_timeout: Duration,
+    adapt: bool,
     /// The temporary work directory, removed with the runtime.
     _tmp: Option<tempfile::TempDir>,
     logs: Option<ComputeLogSink>,
@@ -289,6 +292,7 @@ impl Compute {
             first,
             work_dir,
             request_timeout: options.request_timeout,
+            adapt: options.adapt,
             _tmp: tmp,
             logs: options.logs,
             version: AtomicU64::new(0),
@@ -470,12 +474,13 @@ impl Compute {
         let built = match self.live_stores(fastly).await {
             Ok(stores) => {
                 let (fastly, app2, dir) = (fastly.clone(), app.clone(), self.work_dir.clone());
+                let adapt = self.adapt;
                 let writer: Arc<Mutex<dyn Write + Send>> =
                     Arc::new(Mutex::new(LogWriter::new(&app.name, self.logs.clone())));
                 on_build_thread(move || {
                     let snapshot = fastly.compute_snapshot(&dir)?;
                     let writes_kv = kv::writes_kv(&app2.wasm);
-                    build(&app2, snapshot, stores, writer).map(|ctx| (ctx, writes_kv))
+                    build(&app2, snapshot, stores, writer, adapt).map(|ctx| (ctx, writes_kv))
                 })
                 .await
             }
@@ -486,6 +491,7 @@ impl Compute {
                 tracing::info!(
                     app = %app.name,
                     ms = started.elapsed().as_millis() as u64,
+                    component = ctx.is_component(),
                     "loaded the Compute app"
                 );
                 let live = Live {
@@ -656,13 +662,14 @@ fn build(
     snapshot: Snapshot,
     kv: ObjectStores,
     logs: Arc<Mutex<dyn Write + Send>>,
+    adapt: bool,
 ) -> Result<Arc<ExecuteCtx>, String> {
     let mut builder = ExecuteCtx::build(
         &app.wasm,
         ProfilingConfig::None,
         HashSet::new(),
         UnknownImportBehavior::LinkError,
-        false,
+        adapt,
         WasmFeatures::default(),
     )
     .map_err(|e| e.to_string())?
