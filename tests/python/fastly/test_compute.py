@@ -300,21 +300,22 @@ def cpu_ms_per_second(pid, window=1.0):
     return (total() - before) / 1e6 / window
 
 
-def test_idle_apps_are_unloaded(start_server, tmp_path):
+def test_loaded_apps_idle_cheaply_and_idle_apps_are_unloaded(start_server, tmp_path):
     stores = tmp_path / "stores.wat"
     stores.write_text((APPS / "stores.wat").read_text())
     srv = start_server(args=["--fastly-wasm", str(stores), "--fastly-idle", "2",
                              "--fastly-addr", f"127.0.0.1:{free_port()}"])
     assert body(srv) == EMPTY
-    # A loaded app's runtime ticks its epoch every 50 µs (a tenth of a core or more) ...
+    # A loaded app's runtime has a thread that bumps its epoch; its timer slack keeps an
+    # idle server with the app loaded under 1% of a core (10 ms of CPU a second) ...
     loaded = cpu_ms_per_second(srv.proc.pid)
     deadline = time.monotonic() + 10
     while "unloaded the idle Compute app" not in srv.stderr() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "unloaded the idle Compute app" in srv.stderr()
-    # ... and once the idle app is unloaded the server uses (almost) none.
+    # ... and once the idle app is unloaded, the thread is gone too.
     idle = cpu_ms_per_second(srv.proc.pid)
-    assert loaded > 20 and idle < 10, (loaded, idle)
+    assert loaded < 10 and idle < 5, (loaded, idle)
     # The next request loads it again.
     assert body(srv) == EMPTY
 
