@@ -43,8 +43,21 @@ pub(crate) fn request(
     for (name, value) in &parts.headers {
         builder = builder.header(name.as_str(), value.as_bytes());
     }
+    // An HTTP/1 request has a body only with a length or a transfer coding.
+    let bodiless = match parts.headers.get(http::header::CONTENT_LENGTH) {
+        Some(len) => len.as_bytes() == b"0",
+        None => {
+            parts.version <= http::Version::HTTP_11
+                && !parts.headers.contains_key(http::header::TRANSFER_ENCODING)
+        }
+    };
+    let body = if bodiless {
+        hyper014::Body::empty()
+    } else {
+        hyper014::Body::wrap_stream(body.into_data_stream())
+    };
     builder
-        .body(hyper014::Body::wrap_stream(body.into_data_stream()))
+        .body(body)
         .map_err(|e| Refused(format!("the request could not be handed to the app: {e}")))
 }
 
