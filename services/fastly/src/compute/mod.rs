@@ -366,7 +366,7 @@ impl Compute {
             }
         }
         // With no app loaded or being built, and no app writes left to commit, the shared
-        // KV stores (and the admin guest's epoch thread) go too.
+        // KV stores go too: the next build fills new ones from the database.
         let building: Vec<_> = self.apps.values().map(|a| a.building.try_lock()).collect();
         if building.iter().all(Result::is_ok)
             && self.apps.values().all(|a| a.current().is_none())
