@@ -183,10 +183,17 @@ impl Fastly {
         }
     }
 
-    /// Commits what a Compute app that has just answered wrote to KV stores.
-    pub(crate) async fn settle_app_writes(&self) {
+    /// Schedules a commit of what a Compute app that has just answered wrote to KV stores.
+    pub(crate) fn settle_app_writes_soon(&self) {
         if let Some(compute) = &self.inner.compute {
-            compute.settle_app_writes(self).await;
+            compute.settle_soon(self);
+        }
+    }
+
+    /// Runs a scheduled commit of Compute apps' KV writes.
+    pub(crate) async fn settle_scheduled_kv(&self) {
+        if let Some(compute) = &self.inner.compute {
+            compute.settle_scheduled(self).await;
         }
     }
 

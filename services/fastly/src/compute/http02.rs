@@ -1,9 +1,6 @@
 //! Every conversion between ruststack's HTTP types (http 1, hyper 1) and viceroy-lib's
 //! (http 0.2, hyper 0.14) lives here. Bodies stream both ways: nothing is buffered whole.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use http::{HeaderValue, StatusCode};
 use hyper014::body::HttpBody;
 use ruststack_protocol::{Body, Response};
@@ -12,8 +9,23 @@ use ruststack_protocol::{Body, Response};
 #[derive(Debug)]
 pub(crate) struct Refused(pub(crate) String);
 
-/// Runs once an app's response body has been sent whole.
-pub(crate) type Finish = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// Runs a closure when dropped: with the response body, once it has ended or its client has
+/// gone.
+pub(crate) struct OnEnd(Option<Box<dyn FnOnce() + Send>>);
+
+impl OnEnd {
+    pub(crate) fn new(f: impl FnOnce() + Send + 'static) -> Self {
+        Self(Some(Box::new(f)))
+    }
+}
+
+impl Drop for OnEnd {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
+}
 
 /// An incoming request as viceroy-lib takes it: absolute URI from the Host header, the same
 /// method, version, headers, and the body as it arrives.
@@ -63,14 +75,14 @@ pub(crate) fn request(
 
 /// An app's response as ruststack sends it: status, headers, and the body as the app writes
 /// it, with a `Content-Length` when its length is known (as viceroy's own server sends
-/// it). `finish` runs after the last byte and before the end of the body is sent.
+/// it). `on_end` is dropped with the body.
 pub(crate) fn response(
     resp: hyper014::Response<viceroy_lib::body::Body>,
-    finish: Option<Finish>,
+    on_end: Option<OnEnd>,
 ) -> Response {
     let (parts, body) = resp.into_parts();
     let length = body.size_hint().exact();
-    let mut out = Response::new(Body::from_stream(chunks(body, finish)));
+    let mut out = Response::new(Body::from_stream(chunks(body, on_end)));
     *out.status_mut() =
         StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in &parts.headers {
@@ -97,57 +109,16 @@ pub(crate) fn response(
 
 type Chunk = Result<bytes::Bytes, std::io::Error>;
 
-/// The body's chunks as they come. `finish` runs before the last chunk is handed on: a
-/// client that knows the length has the whole body with that chunk, so the end of the
-/// stream would come too late. Whether a chunk is the last is asked without waiting, so
-/// no chunk is held back while the app is still writing.
+/// The body's chunks as they come.
 fn chunks(
     body: viceroy_lib::body::Body,
-    finish: Option<Finish>,
+    on_end: Option<OnEnd>,
 ) -> impl futures_util::Stream<Item = Chunk> + Send {
-    use futures_util::FutureExt;
-    fn failed(e: &viceroy_lib::Error) -> std::io::Error {
-        std::io::Error::other(format!("the app's response body failed: {e}"))
-    }
-    struct State {
-        body: viceroy_lib::body::Body,
-        finish: Option<Finish>,
-        next: Option<Chunk>,
-        ended: bool,
-    }
-    async fn end(state: &mut State) {
-        state.ended = true;
-        if let Some(finish) = state.finish.take() {
-            finish.await;
-        }
-    }
-    let state = State {
-        body,
-        finish,
-        next: None,
-        ended: false,
-    };
-    futures_util::stream::unfold(state, |mut state| async move {
-        if state.ended && state.next.is_none() {
-            return None;
-        }
-        let chunk = match state.next.take() {
-            Some(chunk) => chunk,
-            None => match state.body.data().await {
-                Some(chunk) => chunk.map_err(|e| failed(&e)),
-                None => {
-                    end(&mut state).await;
-                    return None;
-                }
-            },
-        };
-        if chunk.is_ok() && !state.ended {
-            match state.body.data().now_or_never() {
-                Some(None) => end(&mut state).await,
-                Some(Some(next)) => state.next = Some(next.map_err(|e| failed(&e))),
-                None => {}
-            }
-        }
-        Some((chunk, state))
+    futures_util::stream::unfold((body, on_end), |(mut body, on_end)| async move {
+        let chunk = body
+            .data()
+            .await?
+            .map_err(|e| std::io::Error::other(format!("the app's response body failed: {e}")));
+        Some((chunk, (body, on_end)))
     })
 }

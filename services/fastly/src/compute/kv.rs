@@ -10,10 +10,10 @@
 //!
 //! - A management API write commits to the database, then the same change is made here
 //!   before the API call returns: the next request of any app sees it.
-//! - A write an app makes through the guest API lands only here. After each request of an
-//!   app that can write (see [`writes_kv`]), the stores are compared with the database by
-//!   generation and what changed is committed, before the response is sent; management API
-//!   reads compare first too.
+//! - A write an app makes through the guest API lands only here. The stores are compared
+//!   with the database by generation and what changed is committed: before every management
+//!   API read or write of KV, and shortly after each response of an app that can write (see
+//!   [`writes_kv`]; scheduled by `Compute::settle_soon`).
 //! - The set of stores is fixed when an `ObjectStores` is made, so a new, renamed or deleted
 //!   KV store makes a new one (filled from the database) and new app contexts.
 

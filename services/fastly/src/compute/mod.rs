@@ -143,6 +143,9 @@ pub(crate) struct Compute {
     /// Set when an app that can write to KV stores has served a request since the last
     /// commit of app writes.
     app_wrote: AtomicBool,
+    /// Whether a commit of app writes is scheduled, and how long the last one took.
+    settle_scheduled: AtomicBool,
+    settle_cost: Mutex<Duration>,
     /// KV entries (store id, key) the current management API write changed.
     kv_changes: Mutex<Vec<(String, String)>>,
     /// The admin guest's source file.
@@ -299,6 +302,8 @@ impl Compute {
             files: Mutex::new(()),
             kv: tokio::sync::Mutex::new(None),
             app_wrote: AtomicBool::new(false),
+            settle_scheduled: AtomicBool::new(false),
+            settle_cost: Mutex::new(Duration::ZERO),
             kv_changes: Mutex::new(Vec::new()),
             admin_wat,
         })
@@ -417,12 +422,45 @@ impl Compute {
     }
 
     async fn settle_locked(&self, fastly: &Fastly, live: &mut kv::LiveKv) {
-        if self.app_wrote.swap(false, Ordering::SeqCst)
-            && let Err(e) = live.settle(fastly).await
-        {
+        if !self.app_wrote.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let started = Instant::now();
+        let settled = live.settle(fastly).await;
+        *lock(&self.settle_cost) = started.elapsed();
+        if let Err(e) = settled {
             self.app_wrote.store(true, Ordering::SeqCst);
             tracing::error!(error = %e, "the KV writes of Compute apps could not be committed");
         }
+    }
+
+    /// Schedules a commit of what apps wrote to KV stores, shortly after an app's answer:
+    /// a commit compares every key, so under load one runs for many requests. The delay is
+    /// four times what the last one took (at least 10 ms, at most a second), which keeps
+    /// commits to a fifth of a core at most.
+    pub(crate) fn settle_soon(&self, fastly: &Fastly) {
+        self.app_wrote.store(true, Ordering::SeqCst);
+        if self.settle_scheduled.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let delay =
+            (*lock(&self.settle_cost) * 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // Shutting down: there is nothing left to run it.
+            self.settle_scheduled.store(false, Ordering::SeqCst);
+            return;
+        };
+        let fastly = fastly.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep(delay).await;
+            fastly.settle_scheduled_kv().await;
+        });
+    }
+
+    /// Runs the scheduled commit of app writes.
+    pub(crate) async fn settle_scheduled(&self, fastly: &Fastly) {
+        self.settle_scheduled.store(false, Ordering::SeqCst);
+        self.settle(fastly).await;
     }
 
     /// The KV stores apps share, made (and filled from the database) when there are none or
@@ -558,10 +596,14 @@ impl Compute {
             Ok(r) => r,
             Err(http02::Refused(why)) => return text(StatusCode::BAD_REQUEST, &why),
         };
-        if live.writes_kv {
-            // Reads through the management API commit what the app has written so far.
+        // What an app that can write to KV stores wrote is committed shortly after its
+        // answer ends (or it fails, or its client goes); management API reads in the meantime
+        // commit what it has written so far.
+        let on_end = live.writes_kv.then(|| {
             self.app_wrote.store(true, Ordering::SeqCst);
-        }
+            let fastly = fastly.clone();
+            http02::OnEnd::new(move || fastly.settle_app_writes_soon())
+        });
         let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
         let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let handled = tokio::time::timeout(
@@ -602,18 +644,7 @@ impl Compute {
                 );
             }
         };
-        // What the app wrote to KV stores is committed before the end of its answer is sent.
-        let finish: Option<http02::Finish> = live.writes_kv.then(|| {
-            let fastly = fastly.clone();
-            Box::pin(async move { fastly.settle_app_writes().await }) as http02::Finish
-        });
-        http02::response(resp, finish)
-    }
-
-    /// Commits what an app that has just answered wrote to KV stores.
-    pub(crate) async fn settle_app_writes(&self, fastly: &Fastly) {
-        self.app_wrote.store(true, Ordering::SeqCst);
-        self.settle(fastly).await;
+        http02::response(resp, on_end)
     }
 }
 
