@@ -56,13 +56,16 @@ def test_javascript_app_follows_the_stores(start_server, tmp_path, js_app):
                            timeout=120)
     assert gateway.status_code == 200 and gateway.json()["counter"] == "41"
 
-    # A config item change is live; KV and secret changes return once the app serves them.
+    # Config item and KV entry changes are live: the app is not compiled again. A secret
+    # change returns once the app serves it, from a new context.
+    loads = srv.stderr().count("loaded the Compute app")
     fastly_ok(srv, "config-store-entry", "update", "--store-id", "app_config", "--key",
               "greeting", "--value", "changed")
     assert get(port).json()["greeting"] == "changed"
     fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "counter",
               "--value", "42")
     assert get(port).json()["counter"] == "42"
+    assert srv.stderr().count("loaded the Compute app") == loads
     fastly_ok(srv, "secret-store-entry", "create", "--store-id", "app_secrets", "--name",
               "api_key", "--stdin", "--recreate", input="rotated")
     assert get(port).json() == {"greeting": "changed", "counter": "42", "secret": "rotated"}
