@@ -137,7 +137,7 @@ def test_app_kv_writes_reach_the_api_and_survive_a_restart(start_server, tmp_pat
     fastly_ok(srv, "kv-store-entry", "create", "--store-id", "app_kv", "--key", "doomed",
               "--value", "x")
     assert write_by_app(srv, "from the app") == "wrote=1 deleted=1\n"
-    # The management API sees the app's writes, and so does every other app.
+    # The management API sees the app's writes.
     assert kv_entry(srv, "written").stdout == b"from the app"
     described = fastly_json(srv, "kv-store-entry", "describe", "--store-id", "app_kv",
                             "--key", "written")
