@@ -188,6 +188,9 @@ pub(crate) struct LiveKv {
     admin: Arc<Admin>,
     /// (store name, key) → the generation, here, of the value the database holds.
     pub(crate) seen: HashMap<(String, String), u64>,
+    /// Set when a change could not be made here: these stores no longer hold what the
+    /// database holds, so they are not compared with it, and the next build replaces them.
+    pub(crate) stale: bool,
 }
 
 /// How long the admin guest's context stays after its last use. Every context runs a thread
@@ -283,6 +286,7 @@ impl LiveKv {
             stores,
             names,
             seen: HashMap::new(),
+            stale: false,
         })
     }
 
@@ -412,13 +416,21 @@ impl LiveKv {
         }
         match self.run(&cmds).await {
             Ok(outcomes) => self.note(&cmds, outcomes),
-            Err(e) => tracing::error!(error = %e, "KV changes could not be given to Compute apps"),
+            Err(e) => {
+                tracing::error!(error = %e, "KV changes could not be given to Compute apps; they get new stores");
+                self.stale = true;
+                fastly.stores_changed();
+            }
         }
     }
 
     /// Commits to the database what apps have written to the stores since the last time:
     /// every key whose generation here is not the one of the database's value.
     pub(crate) async fn settle(&mut self, fastly: &Fastly) -> Result<(), String> {
+        if self.stale {
+            // A key missing here may be one the database has and these stores never got.
+            return Ok(());
+        }
         // What the database holds, as these stores name it.
         let known: Vec<(String, String, Vec<String>)> = {
             let state = fastly.read();

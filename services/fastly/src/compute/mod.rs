@@ -469,7 +469,7 @@ impl Compute {
         let mut kv = self.kv.lock().await;
         let names = fastly.kv_names();
         if let Some(live) = kv.as_mut() {
-            if live.names == names {
+            if live.names == names && !live.stale {
                 return Ok(live.stores.clone());
             }
             // What apps wrote to the old stores goes to the database, and from there to
