@@ -127,10 +127,7 @@ impl Keys {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(PublicKey, SecretKey, i64)>> {
-        match self.client_keys.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+        crate::lock(&self.client_keys)
     }
 }
 

@@ -58,8 +58,15 @@ pub(crate) fn import(f: &Fastly, path: &Path) -> Result<Vec<String>, String> {
     Ok(imported)
 }
 
-fn exists<T: Entry>(f: &Fastly, name: &str) -> bool {
-    T::stores(&f.read()).values().any(|s| s.meta.name == name)
+/// Creates the store `name` of kind `T` and returns its id, or `None` when a store of that
+/// kind already has the name (it is never overwritten).
+fn new_store<T: Entry>(f: &Fastly, name: &str) -> Result<Option<String>, String> {
+    if T::stores(&f.read()).values().any(|s| s.meta.name == name) {
+        return Ok(None);
+    }
+    ops::check_name("store name", name).map_err(|e| failed(&e))?;
+    let store = ops::create_store::<T>(f, name, None).map_err(|e| failed(&e))?;
+    Ok(Some(store.id))
 }
 
 fn failed(e: &ruststack_protocol::ServiceError) -> String {
@@ -73,25 +80,20 @@ fn failed(e: &ruststack_protocol::ServiceError) -> String {
 }
 
 fn import_config(f: &Fastly, name: &str, entries: &Declared) -> Result<bool, String> {
-    if exists::<ConfigItem>(f, name) {
+    let Some(id) = new_store::<ConfigItem>(f, name)? else {
         return Ok(false);
-    }
-    ops::check_name("store name", name).map_err(|e| failed(&e))?;
-    let store = ops::create_store::<ConfigItem>(f, name, None).map_err(|e| failed(&e))?;
+    };
     for (key, value, _) in entries {
         let value = String::from_utf8_lossy(value);
-        config::put_item(f, &store.id, key, &value, config::Write::Upsert)
-            .map_err(|e| failed(&e))?;
+        config::put_item(f, &id, key, &value, config::Write::Upsert).map_err(|e| failed(&e))?;
     }
     Ok(true)
 }
 
 fn import_kv(f: &Fastly, name: &str, entries: &Declared) -> Result<bool, String> {
-    if exists::<KvEntry>(f, name) {
+    let Some(id) = new_store::<KvEntry>(f, name)? else {
         return Ok(false);
-    }
-    ops::check_name("store name", name).map_err(|e| failed(&e))?;
-    let store = ops::create_store::<KvEntry>(f, name, None).map_err(|e| failed(&e))?;
+    };
     let lines: Vec<kv::Line> = entries
         .iter()
         .map(|(key, value, metadata)| {
@@ -107,20 +109,17 @@ fn import_kv(f: &Fastly, name: &str, entries: &Declared) -> Result<bool, String>
             )
         })
         .collect();
-    kv::put_entries(f, &store.id, &lines).map_err(|e| failed(&e))?;
+    kv::put_entries(f, &id, &lines).map_err(|e| failed(&e))?;
     Ok(true)
 }
 
 fn import_secrets(f: &Fastly, name: &str, entries: &Declared) -> Result<bool, String> {
-    if exists::<Secret>(f, name) {
+    let Some(id) = new_store::<Secret>(f, name)? else {
         return Ok(false);
-    }
-    ops::check_name("store name", name).map_err(|e| failed(&e))?;
-    let store = ops::create_store::<Secret>(f, name, None).map_err(|e| failed(&e))?;
+    };
     for (key, value, _) in entries {
         ops::check_name("secret name", key).map_err(|e| failed(&e))?;
-        secret::put_secret(f, &store.id, key, value, secret::Write::Upsert)
-            .map_err(|e| failed(&e))?;
+        secret::put_secret(f, &id, key, value, secret::Write::Upsert).map_err(|e| failed(&e))?;
     }
     Ok(true)
 }

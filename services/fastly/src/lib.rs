@@ -349,6 +349,11 @@ impl Service for Fastly {
     }
 }
 
+/// Locks `m`, also when a thread panicked while holding it (the data stays usable).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `<dir>/config/<id>.json`: the store's items as one JSON object (viceroy's JSON
 /// dictionary format).
 fn write_config_file(

@@ -258,7 +258,7 @@ impl Admin {
 
     #[allow(clippy::type_complexity)]
     fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Arc<ExecuteCtx>>, Instant, bool)> {
-        super::lock(&self.ctx)
+        crate::lock(&self.ctx)
     }
 }
 

@@ -35,7 +35,7 @@ use ruststack_protocol::{Body, Response};
 use viceroy_lib::config::{FastlyConfig, ObjectStores, UnknownImportBehavior};
 use viceroy_lib::{ExecuteCtx, ProfilingConfig, WasmFeatures};
 
-use crate::Fastly;
+use crate::{Fastly, lock};
 
 /// Receives app log lines: (log group, log stream, lines).
 pub type ComputeLogSink = Arc<dyn Fn(&str, &str, &[String]) + Send + Sync>;
@@ -645,13 +645,6 @@ impl Compute {
             }
         };
         http02::response(resp, on_end)
-    }
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }
 
