@@ -653,12 +653,12 @@ impl Compute {
 /// viceroy-lib gives every context a thread that sleeps 50 µs and bumps the engine's epoch,
 /// forever: 20,000 wake-ups a second, a fifth of a core with nothing to do. The kernel may
 /// defer a sleeping thread's wake-up by its timer slack (inherited from the thread that
-/// starts it), so with this slack the thread wakes about every 5 ms when the machine is
+/// starts it), so with this slack the thread wakes about every 20 ms when the machine is
 /// idle, and more often when other wake-ups come first. An app that computes without
 /// waiting yields to other requests at each tick, so this is also the longest it holds a
 /// worker thread.
 #[cfg(target_os = "linux")]
-const EPOCH_SLACK: Duration = Duration::from_millis(5);
+const EPOCH_SLACK: Duration = Duration::from_millis(20);
 
 /// Runs `work` (a compile) on a thread of its own, whose name and timer slack the threads it
 /// starts (a context's epoch thread, the compiler's workers) inherit: they show as
