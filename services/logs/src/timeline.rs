@@ -1,9 +1,13 @@
 //! [`Timeline`]: one stream's events, time-ordered and compact.
 //!
-//! Events are an ordered index ([`EventKey`] → slot, a B-tree: inserts stay O(log n) whatever
-//! order timestamps arrive in, and a range read starts with one descent) pointing into message
-//! text kept in 1 MiB chunks, so there is no allocation per event. Removing the oldest events
-//! (retention) frees chunks whose events are all gone.
+//! Events are indexed by timestamp (a B-tree: inserts stay O(log n) whatever order
+//! timestamps arrive in, and a range read starts with one descent); the events of one
+//! timestamp sit in arrival order in its bucket, inline when there is one. Entries point
+//! into message text kept in 1 MiB chunks, so there is no allocation per event. Keying the
+//! tree by timestamp keeps it as small as the number of distinct timestamps: events that
+//! arrive in order touch its right edge, and batches that repeat timestamps (a client
+//! stamping a burst of lines with the same few milliseconds) find buckets already there.
+//! Removing the oldest events (retention) frees chunks whose events are all gone.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -14,9 +18,22 @@ const CHUNK_BYTES: usize = 1 << 20;
 
 #[derive(Debug, Default)]
 pub(crate) struct Timeline {
-    index: BTreeMap<EventKey, Slot>,
+    index: BTreeMap<i64, Bucket>,
     chunks: Vec<Chunk>,
     bytes: u64,
+}
+
+/// The events of one timestamp, by sequence number.
+#[derive(Debug)]
+enum Bucket {
+    One(Entry),
+    Many(Vec<Entry>),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    seq: u64,
+    slot: Slot,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -41,12 +58,42 @@ pub(crate) struct EventRef<'a> {
     pub(crate) message: &'a str,
 }
 
+impl Bucket {
+    fn entries(&self) -> &[Entry] {
+        match self {
+            Bucket::One(e) => std::slice::from_ref(e),
+            Bucket::Many(v) => v,
+        }
+    }
+
+    fn insert(&mut self, entry: Entry) {
+        if let Bucket::One(first) = *self {
+            *self = Bucket::Many(vec![first]);
+        }
+        if let Bucket::Many(v) = self {
+            match v.last() {
+                Some(last) if last.seq > entry.seq => {
+                    let at = v.partition_point(|e| e.seq < entry.seq);
+                    v.insert(at, entry);
+                }
+                _ => v.push(entry),
+            }
+        }
+    }
+}
+
 impl Timeline {
     /// Adds an event (keys are unique: their sequence numbers are).
     pub(crate) fn insert(&mut self, key: EventKey, ingestion_time: i64, message: &str) {
         let slot = self.store(ingestion_time, message);
         self.bytes += message.len() as u64;
-        self.index.insert(key, slot);
+        let entry = Entry { seq: key.seq, slot };
+        match self.index.entry(key.timestamp) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(Bucket::One(entry));
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().insert(entry),
+        }
     }
 
     fn store(&mut self, ingestion_time: i64, message: &str) -> Slot {
@@ -74,14 +121,14 @@ impl Timeline {
         }
     }
 
-    fn view(&self, key: &EventKey, slot: &Slot) -> EventRef<'_> {
+    fn view(&self, key: EventKey, slot: &Slot) -> EventRef<'_> {
         let text = self
             .chunks
             .get(slot.chunk as usize)
             .map_or("", |c| c.text.as_str());
         let start = slot.offset as usize;
         EventRef {
-            key: *key,
+            key,
             ingestion_time: slot.ingestion_time,
             message: text.get(start..start + slot.len as usize).unwrap_or(""),
         }
@@ -94,30 +141,51 @@ impl Timeline {
         from: Bound<EventKey>,
         to: Bound<EventKey>,
     ) -> impl DoubleEndedIterator<Item = EventRef<'_>> + '_ {
-        // BTreeMap::range panics on inverted bounds (and on an excluded empty one).
-        let empty = match (from, to) {
-            (Bound::Included(a), Bound::Included(b)) => a > b,
-            (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
-                a >= b
-            }
-            _ => false,
+        let timestamp = |b: Bound<EventKey>| match b {
+            Bound::Included(k) | Bound::Excluded(k) => Bound::Included(k.timestamp),
+            Bound::Unbounded => Bound::Unbounded,
         };
-        let range = (!empty).then(|| self.index.range((from, to)));
-        range
+        let (lo, hi) = (timestamp(from), timestamp(to));
+        // BTreeMap::range panics on inverted bounds.
+        let inverted = matches!((lo, hi), (Bound::Included(a), Bound::Included(b)) if a > b);
+        let after_from = move |k: &EventKey| match from {
+            Bound::Included(f) => *k >= f,
+            Bound::Excluded(f) => *k > f,
+            Bound::Unbounded => true,
+        };
+        let before_to = move |k: &EventKey| match to {
+            Bound::Included(t) => *k <= t,
+            Bound::Excluded(t) => *k < t,
+            Bound::Unbounded => true,
+        };
+        (!inverted)
+            .then(|| self.index.range((lo, hi)))
             .into_iter()
             .flatten()
-            .map(|(k, slot)| self.view(k, slot))
+            .flat_map(move |(&timestamp, bucket)| {
+                bucket.entries().iter().filter_map(move |e| {
+                    let key = EventKey {
+                        timestamp,
+                        seq: e.seq,
+                    };
+                    (after_from(&key) && before_to(&key)).then(|| self.view(key, &e.slot))
+                })
+            })
     }
 
     /// Every event, oldest first.
     #[cfg(test)]
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + '_ {
-        self.index.iter().map(|(k, slot)| self.view(k, slot))
+        self.range(Bound::Unbounded, Bound::Unbounded)
     }
 
     /// The newest key.
     pub(crate) fn last_key(&self) -> Option<EventKey> {
-        self.index.last_key_value().map(|(k, _)| *k)
+        let (&timestamp, bucket) = self.index.last_key_value()?;
+        bucket.entries().last().map(|e| EventKey {
+            timestamp,
+            seq: e.seq,
+        })
     }
 
     /// Bytes of message text stored.
@@ -128,23 +196,30 @@ impl Timeline {
     /// Keys of the events older than `timestamp`.
     pub(crate) fn keys_before(&self, timestamp: i64) -> impl Iterator<Item = EventKey> + '_ {
         self.index
-            .keys()
-            .take_while(move |k| k.timestamp < timestamp)
-            .copied()
+            .range(..timestamp)
+            .flat_map(|(&timestamp, bucket)| {
+                bucket.entries().iter().map(move |e| EventKey {
+                    timestamp,
+                    seq: e.seq,
+                })
+            })
     }
 
     /// Removes the events older than `timestamp`, freeing chunks left without events.
     pub(crate) fn remove_before(&mut self, timestamp: i64) {
-        let kept = self.index.split_off(&EventKey { timestamp, seq: 0 });
+        let kept = self.index.split_off(&timestamp);
         let removed = std::mem::replace(&mut self.index, kept);
         let last_chunk = self.chunks.len().saturating_sub(1);
-        for slot in removed.into_values() {
-            self.bytes = self.bytes.saturating_sub(u64::from(slot.len));
-            let index = slot.chunk as usize;
-            if let Some(chunk) = self.chunks.get_mut(index) {
-                chunk.live = chunk.live.saturating_sub(1);
-                if chunk.live == 0 && index != last_chunk {
-                    chunk.text = String::new();
+        for bucket in removed.into_values() {
+            for entry in bucket.entries() {
+                let slot = entry.slot;
+                self.bytes = self.bytes.saturating_sub(u64::from(slot.len));
+                let index = slot.chunk as usize;
+                if let Some(chunk) = self.chunks.get_mut(index) {
+                    chunk.live = chunk.live.saturating_sub(1);
+                    if chunk.live == 0 && index != last_chunk {
+                        chunk.text = String::new();
+                    }
                 }
             }
         }
@@ -216,5 +291,76 @@ mod tests {
         );
         assert_eq!(t.keys_before(3).collect::<Vec<_>>(), vec![k(2, 2)]);
         assert_eq!(t.bytes(), 5 + (CHUNK_BYTES as u64 - 3));
+    }
+
+    /// Inserts, reads and removals against an ordered map of whole keys, for in-order,
+    /// batched (the same timestamps again and again) and random arrival.
+    #[test]
+    fn matches_an_ordered_map() {
+        use std::collections::BTreeMap;
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        for pattern in 0..3 {
+            let mut t = Timeline::default();
+            let mut model = BTreeMap::new();
+            let mut seq = 0u64;
+            for round in 0..300i64 {
+                for i in 0..1 + next(20) as i64 {
+                    seq += 1;
+                    let ts = match pattern {
+                        0 => round * 100 + i,
+                        1 => i,
+                        _ => next(500) as i64,
+                    };
+                    let message = format!("m{seq}");
+                    t.insert(k(ts, seq), seq as i64, &message);
+                    model.insert(k(ts, seq), message);
+                }
+                if round % 50 == 49 {
+                    let cut = next(200) as i64;
+                    t.remove_before(cut);
+                    model = model.split_off(&k(cut, 0));
+                }
+                let ends = [next(600) as i64, next(600) as i64];
+                let (lo, hi) = (k(ends[0], next(seq + 1)), k(ends[1], next(seq + 1)));
+                let bounds = match next(4) {
+                    0 => (Bound::Included(lo), Bound::Excluded(hi)),
+                    1 => (Bound::Excluded(lo), Bound::Included(hi)),
+                    2 => (Bound::Unbounded, Bound::Excluded(hi)),
+                    _ => (Bound::Included(lo), Bound::Unbounded),
+                };
+                let valid = match bounds {
+                    (Bound::Included(a), Bound::Excluded(b))
+                    | (Bound::Excluded(a), Bound::Included(b)) => a < b,
+                    _ => true,
+                };
+                let want: Vec<&str> = if valid {
+                    model.range(bounds).map(|(_, m)| m.as_str()).collect()
+                } else {
+                    Vec::new()
+                };
+                assert_eq!(messages(t.range(bounds.0, bounds.1)), want);
+                let back: Vec<&str> = messages(t.range(bounds.0, bounds.1).rev());
+                assert_eq!(back, want.iter().rev().copied().collect::<Vec<_>>());
+                assert_eq!(t.last_key(), model.last_key_value().map(|(k, _)| *k));
+                let cut = next(600) as i64;
+                assert_eq!(
+                    t.keys_before(cut).collect::<Vec<_>>(),
+                    model
+                        .range(..k(cut, 0))
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                );
+            }
+            assert_eq!(
+                t.bytes(),
+                model.values().map(|m| m.len() as u64).sum::<u64>()
+            );
+        }
     }
 }
