@@ -140,6 +140,16 @@ impl KeySchema {
             .filter_map(|n| item.get(n).map(|v| (n.to_owned(), v.clone())))
             .collect()
     }
+
+    /// The key attributes of a primary key, as an item.
+    pub(crate) fn key_item(&self, (hash, range): &PrimaryKey) -> Item {
+        let mut item = Item::new();
+        item.insert(self.hash.0.clone(), hash.to_attribute());
+        if let (Some((name, _)), Some(value)) = (&self.range, range) {
+            item.insert(name.clone(), value.to_attribute());
+        }
+        item
+    }
 }
 
 fn key_attribute(

@@ -22,6 +22,7 @@ mod ops;
 pub mod partiql;
 mod persist;
 mod state;
+mod stored;
 pub mod stream;
 pub mod value;
 

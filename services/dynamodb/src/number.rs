@@ -68,6 +68,27 @@ impl fmt::Display for NumberError {
 impl std::error::Error for NumberError {}
 
 impl Number {
+    /// The sign, significant digits and exponent, as [`Number::from_parts`] takes them.
+    pub(crate) fn parts(&self) -> (bool, &[u8], i64) {
+        (self.negative, &self.digits, self.exponent)
+    }
+
+    /// A number from the parts [`Number::parts`] gave; `None` unless they are normalised
+    /// (digits 0..=9 with no leading or trailing zeros, and zero unsigned at exponent 0).
+    pub(crate) fn from_parts(negative: bool, digits: Vec<u8>, exponent: i64) -> Option<Number> {
+        let normalised = match (digits.first(), digits.last()) {
+            (Some(&first), Some(&last)) => {
+                first != 0 && last != 0 && digits.iter().all(|d| *d <= 9)
+            }
+            _ => !negative && exponent == 0,
+        };
+        normalised.then_some(Number {
+            negative,
+            digits,
+            exponent,
+        })
+    }
+
     /// Parses DynamoDB's number text: an optional sign, digits with an optional decimal point
     /// (`1`, `1.`, `.5`), and an optional exponent (`e5`, `E-3`, `e+2`), as Java's BigDecimal
     /// reads it. Leading and trailing zeros are not significant.

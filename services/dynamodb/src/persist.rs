@@ -124,7 +124,7 @@ pub(crate) fn load(storage: &dyn Storage) -> Result<(State, u64), StorageError> 
                 .key_of_item(&item)
                 .map_err(|_| undecodable(ITEMS, "key"))?;
             t.size_bytes += value::item_size(&item) as u64;
-            t.items.insert(key, item);
+            t.items.insert(key, &item);
         }
     }
     let mut next_seq = 1;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::keys::{KeySchema, PrimaryKey, ScalarType};
-use crate::value::Item;
+use crate::keys::{KeySchema, ScalarType};
+use crate::stored::Items;
 
 /// Everything of the service, by (account, region).
 pub(crate) type State = ruststack_protocol::scope::ByScope<Scope>;
@@ -19,7 +19,7 @@ pub(crate) struct Scope {
 #[derive(Debug)]
 pub(crate) struct Table {
     pub(crate) meta: TableMeta,
-    pub(crate) items: BTreeMap<PrimaryKey, Item>,
+    pub(crate) items: Items,
     pub(crate) size_bytes: u64,
     /// The table's stream records, oldest first (one shard).
     pub(crate) stream: Vec<StreamRecord>,
@@ -29,7 +29,7 @@ impl Table {
     pub(crate) fn new(meta: TableMeta) -> Self {
         Self {
             meta,
-            items: BTreeMap::new(),
+            items: Items::default(),
             size_bytes: 0,
             stream: Vec::new(),
         }

@@ -82,6 +82,46 @@ def test_conditions_and_return_values(ddb, table):
     assert message == "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"
 
 
+def test_query_walks_one_partition_both_ways_on_the_table_and_an_index(ddb):
+    ddb.create_table(
+        TableName="walks",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                                    {"AttributeName": "sk", "KeyType": "RANGE"}],
+                                 "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+        BillingMode="PAY_PER_REQUEST")
+    table = boto3.resource("dynamodb", endpoint_url=ddb.meta.endpoint_url, region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test").Table("walks")
+    for pk in ["a", "b", "c"]:
+        for sk in range(5):
+            table.put_item(Item={"pk": pk, "sk": sk, "g": "even" if sk % 2 == 0 else "odd", "big": "x" * 50})
+    table.put_item(Item={"pk": "b", "sk": 9})  # not in the index: no "g"
+
+    def walk(forward, limit, **kwargs):
+        keys, start = [], {}
+        while True:
+            page = table.query(ScanIndexForward=forward, Limit=limit, **kwargs, **start)
+            keys += [(i["pk"], int(i["sk"])) for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return keys
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    b = [("b", sk) for sk in [0, 1, 2, 3, 4, 9]]
+    assert walk(True, 4, KeyConditionExpression=Key("pk").eq("b")) == b
+    assert walk(False, 4, KeyConditionExpression=Key("pk").eq("b")) == b[::-1]
+    assert walk(False, 100, KeyConditionExpression=Key("pk").eq("a")) == [("a", sk) for sk in [4, 3, 2, 1, 0]]
+    even = sorted(((pk, sk) for pk in "abc" for sk in [0, 2, 4]), key=lambda k: (k[1], k[0]))
+    assert walk(True, 2, IndexName="by-g", KeyConditionExpression=Key("g").eq("even")) == even
+    assert walk(False, 2, IndexName="by-g", KeyConditionExpression=Key("g").eq("even")) == even[::-1]
+    page = table.query(IndexName="by-g", KeyConditionExpression=Key("g").eq("odd"), Limit=1)
+    assert page["Items"] == [{"pk": "a", "sk": 1, "g": "odd"}]
+    assert page["LastEvaluatedKey"] == {"pk": "a", "sk": 1, "g": "odd"}
+    scanned = ddb.scan(TableName="walks", IndexName="by-g")
+    assert scanned["Count"] == 15 and all("big" not in i for i in scanned["Items"])
+
+
 def test_update_creates_item(table):
     out = table.update_item(Key={"pk": "new", "sk": 1}, UpdateExpression="ADD hits :one",
                             ExpressionAttributeValues={":one": 1}, ReturnValues="ALL_NEW")

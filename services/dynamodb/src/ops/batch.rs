@@ -87,8 +87,8 @@ pub(crate) fn batch_get_item(
                 ));
             }
             if let Some(item) = table.items.get(&key) {
-                bytes += item_size(item);
-                found.push(item_to_json(&shape.show(Cow::Borrowed(item))));
+                bytes += item_size(&item);
+                found.push(item_to_json(&shape.show(Cow::Owned(item))));
             }
             seen.push(key);
         }
@@ -169,7 +169,8 @@ pub(crate) fn batch_write_item(
     let mut writes = Vec::with_capacity(planned.len());
     for (name, key, key_item, new) in planned {
         let table = table(&state, caller, &name)?;
-        *units.entry(name.clone()).or_default() += write_units(table.items.get(&key), new.as_ref());
+        *units.entry(name.clone()).or_default() +=
+            write_units(table.items.get(&key).as_ref(), new.as_ref());
         writes.push(Write {
             table: name,
             key,

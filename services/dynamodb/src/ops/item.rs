@@ -215,7 +215,7 @@ pub(crate) fn commit_writes(
             db,
             &table.meta,
             &w.key_item,
-            old,
+            old.as_ref(),
             w.new.as_ref(),
             caller.now,
             ttl,
@@ -258,7 +258,7 @@ pub(crate) fn store(table: &mut Table, key: PrimaryKey, new: Option<Item>) -> Op
         table.size_bytes += item_size(item) as u64;
     }
     let old = match new {
-        Some(item) => table.items.insert(key, item),
+        Some(item) => table.items.insert(key, &item),
         None => table.items.remove(&key),
     };
     if let Some(old) = &old {
@@ -365,8 +365,9 @@ pub(crate) fn put_item(
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = check_item(&table.meta, &item)?;
-    check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
-    let units = write_units(table.items.get(&key), Some(&item));
+    let current = table.items.get(&key);
+    check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
+    let units = write_units(current.as_ref(), Some(&item));
     let key_item = table.meta.key_schema.project_key(&item);
     let collection = item_collection(&input, &table.meta, &key_item)?;
     let write = Write {
@@ -395,10 +396,10 @@ pub(crate) fn get_item(
     let key = table.meta.key_schema.key_of_request(&key_item)?;
     let found = table.items.get(&key);
     let mut out = json!({});
-    if let Some(item) = found {
+    if let Some(item) = &found {
         out["Item"] = item_to_json(&shape.show(Cow::Borrowed(item)));
     }
-    let units = read_units(found.map_or(0, item_size), consistent);
+    let units = read_units(found.as_ref().map_or(0, item_size), consistent);
     if let Some(c) = consumed(&input, &name, units)? {
         out["ConsumedCapacity"] = c;
     }
@@ -473,10 +474,11 @@ pub(crate) fn delete_item(
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = table.meta.key_schema.key_of_request(&key_item)?;
-    check_condition(condition.as_ref(), table.items.get(&key), on_failure)?;
-    let units = write_units(table.items.get(&key), None);
+    let current = table.items.get(&key);
+    check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
+    let units = write_units(current.as_ref(), None);
     let collection = item_collection(&input, &table.meta, &key_item)?;
-    let old = if table.items.contains_key(&key) {
+    let old = if current.is_some() {
         let write = Write {
             table: name.clone(),
             key,
@@ -534,7 +536,7 @@ pub(crate) fn update_item(
             )));
         }
     }
-    let current = table.items.get(&key).cloned();
+    let current = table.items.get(&key);
     check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
     let mut new = current.clone().unwrap_or_else(|| key_item.clone());
     let updated = match &update {

@@ -8,7 +8,7 @@ use ruststack_protocol::{RequestContext, Response, ServiceError, json};
 use serde_json::Value;
 
 use crate::expr::{self, KeyCondition};
-use crate::keys::{KeySchema, KeyValue};
+use crate::keys::{KeySchema, KeyValue, PrimaryKey};
 use crate::ops::input::{self, opt_bool, opt_i64, opt_str, req_str};
 use crate::ops::item::{Context, Shape, consumed, expr_error, read_units};
 use crate::ops::{table, table_name_of};
@@ -68,83 +68,104 @@ fn index_order(item: &Item, index: &KeySchema, table: &KeySchema) -> Vec<Option<
     order
 }
 
-/// The items a read walks, in order, starting after `start` (an `ExclusiveStartKey`).
+/// The items a read walks, in order (backwards unless `forward`), starting after `start` (an
+/// `ExclusiveStartKey`). Table reads decode items as the walk reaches them; index reads
+/// decode the partition's items (a scan's: all items) that have the index's keys, to sort
+/// them by the index key.
 fn candidates<'a>(
     table: &'a Table,
     schema: &KeySchema,
     index: Option<&IndexMeta>,
-    partition: Option<&KeyValue>,
+    partition: Option<&'a KeyValue>,
     start: Option<&Item>,
-) -> Result<Vec<&'a Item>, ServiceError> {
-    match index {
-        None => {
-            let start_key = start.map(|s| table.meta.key_schema.key_of_request(s)).transpose()
-                .map_err(|_| error::validation("The provided starting key is invalid: The provided key element does not match the schema"))?;
-            let lower = match (&start_key, partition) {
-                (Some(k), _) => Bound::Excluded(k.clone()),
-                (None, Some(p)) => Bound::Included((p.clone(), None)),
+    forward: bool,
+) -> Result<Box<dyn Iterator<Item = Item> + 'a>, ServiceError> {
+    let Some(index) = index else {
+        let start_key = start.map(|s| table.meta.key_schema.key_of_request(s)).transpose()
+            .map_err(|_| error::validation("The provided starting key is invalid: The provided key element does not match the schema"))?;
+        let in_partition = move |k: &PrimaryKey| partition.is_none_or(|p| k.0 == *p);
+        let first_of = |p: &KeyValue| Bound::Included((p.clone(), None));
+        if forward {
+            let lower = match (start_key, partition) {
+                (Some(k), _) => Bound::Excluded(k),
+                (None, Some(p)) => first_of(p),
                 (None, None) => Bound::Unbounded,
             };
-            Ok(table
-                .items
-                .range((lower, Bound::Unbounded))
-                .take_while(|((pk, _), _)| partition.is_none_or(|p| pk == p))
-                .map(|(_, item)| item)
-                .collect())
+            return Ok(Box::new(
+                table
+                    .items
+                    .range((lower, Bound::Unbounded))
+                    .take_while(move |(k, _)| in_partition(k))
+                    .map(|(_, item)| item),
+            ));
         }
-        Some(index) => {
-            let mut list: Vec<(Vec<Option<KeyValue>>, &Item)> = table
+        let upper = match (start_key, partition) {
+            (Some(k), _) => Bound::Excluded(k),
+            // The end of the partition: the first key of the next one, found over keys only.
+            (None, Some(p)) => table
                 .items
-                .values()
-                .filter(|item| {
-                    index
-                        .key_schema
-                        .names()
-                        .iter()
-                        .all(|n| item.contains_key(*n))
-                })
-                .filter(|item| {
-                    partition.is_none_or(|p| {
-                        item.get(&schema.hash.0)
-                            .and_then(KeyValue::from_attribute)
-                            .as_ref()
-                            == Some(p)
-                    })
-                })
-                .map(|item| (index_order(item, schema, &table.meta.key_schema), item))
-                .collect();
-            list.sort_by(|a, b| a.0.cmp(&b.0));
-            let skip = match start {
-                Some(s) => {
-                    let position = index_order(s, schema, &table.meta.key_schema);
-                    list.partition_point(|(o, _)| *o <= position)
-                }
-                None => 0,
-            };
-            Ok(list.into_iter().skip(skip).map(|(_, item)| item).collect())
+                .keys((first_of(p), Bound::Unbounded))
+                .find(|k| k.0 != *p)
+                .map_or(Bound::Unbounded, |k| Bound::Excluded(k.clone())),
+            (None, None) => Bound::Unbounded,
+        };
+        let lower = partition.map_or(Bound::Unbounded, first_of);
+        return Ok(Box::new(
+            table
+                .items
+                .range((lower, upper))
+                .rev()
+                .take_while(move |(k, _)| in_partition(k))
+                .map(|(_, item)| item),
+        ));
+    };
+    let has_index_keys = |item: &Item| {
+        index
+            .key_schema
+            .names()
+            .iter()
+            .all(|n| item.contains_key(*n))
+    };
+    let mut list: Vec<(Vec<Option<KeyValue>>, Item)> = table
+        .items
+        .attribute(&schema.hash.0)
+        .filter(|(_, v)| partition.is_none_or(|p| KeyValue::from_attribute(v).as_ref() == Some(p)))
+        .filter_map(|(k, _)| table.items.get(k))
+        .filter(has_index_keys)
+        .map(|item| (index_order(&item, schema, &table.meta.key_schema), item))
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(s) = start {
+        let position = index_order(s, schema, &table.meta.key_schema);
+        if forward {
+            list.retain(|(o, _)| *o > position);
+        } else {
+            list.retain(|(o, _)| *o < position);
         }
     }
+    if !forward {
+        list.reverse();
+    }
+    Ok(Box::new(list.into_iter().map(|(_, item)| item)))
 }
 
-/// The page a read returns (items borrowed from the table unless an index or projection
-/// reshaped them).
-struct Page<'a> {
-    items: Vec<Cow<'a, Item>>,
+/// The page a read returns.
+struct Page {
+    items: Vec<Item>,
     count: usize,
     scanned: usize,
     last_key: Option<Item>,
     bytes: usize,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_page<'a>(
+fn read_page(
     table: &Table,
     schema: &KeySchema,
     index: Option<&IndexMeta>,
-    walk: impl Iterator<Item = &'a Item>,
+    walk: impl Iterator<Item = Item>,
     request: &ReadRequest,
     keep: &dyn Fn(&Item) -> bool,
-) -> Result<Page<'a>, ServiceError> {
+) -> Result<Page, ServiceError> {
     let limit = request.limit;
     let mut page = Page {
         items: Vec::new(),
@@ -155,28 +176,29 @@ fn read_page<'a>(
     };
     let mut walk = walk.peekable();
     while let Some(item) = walk.next() {
-        if !keep(item) {
+        if !keep(&item) {
             continue;
         }
-        let view: Cow<'a, Item> = match index {
-            Some(index) => Cow::Owned(index_view(item, table, index)),
-            None => Cow::Borrowed(item),
-        };
         page.scanned += 1;
-        page.bytes += item_size(item);
+        page.bytes += item_size(&item);
+        let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
+        if full && (walk.peek().is_some() || limit.is_some_and(|l| page.scanned >= l)) {
+            let mut key = table.meta.key_schema.project_key(&item);
+            if index.is_some() {
+                key.extend(schema.project_key(&item));
+            }
+            page.last_key = Some(key);
+        }
+        let view = match index {
+            Some(index) => index_view(&item, table, index),
+            None => item,
+        };
         if request.filter.as_ref().is_none_or(|f| f.evaluate(&view)) {
             page.count += 1;
-            page.items.push(request.shape.show(view));
+            page.items
+                .push(request.shape.show(Cow::Owned(view)).into_owned());
         }
-        let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
         if full {
-            if walk.peek().is_some() || limit.is_some_and(|l| page.scanned >= l) {
-                let mut key = table.meta.key_schema.project_key(item);
-                if index.is_some() {
-                    key.extend(schema.project_key(item));
-                }
-                page.last_key = Some(key);
-            }
             break;
         }
     }
@@ -290,11 +312,10 @@ fn respond(
     ctx: &RequestContext,
     input: &Value,
     request: &ReadRequest,
-    page: &Page<'_>,
+    page: &Page,
 ) -> Result<Response, ServiceError> {
     let out = ReadResponse {
-        items: (request.select != "COUNT")
-            .then(|| page.items.iter().map(|i| ItemJson(i.as_ref())).collect()),
+        items: (request.select != "COUNT").then(|| page.items.iter().map(ItemJson).collect()),
         count: page.count,
         scanned_count: page.scanned,
         last_evaluated_key: page.last_key.as_ref().map(ItemJson),
@@ -355,36 +376,21 @@ pub(crate) fn query(
             "One or more parameter values were invalid: Condition parameter type does not match schema type",
         ));
     }
-    let mut walk = candidates(
+    let forward = opt_bool(&input, "ScanIndexForward")?.unwrap_or(true);
+    let walk = candidates(
         table,
         schema,
         index.map(|(i, _)| i),
         Some(&partition),
         request.start.as_ref(),
+        forward,
     )?;
-    if !opt_bool(&input, "ScanIndexForward")?.unwrap_or(true) {
-        // Backwards: restart from the end of the partition, before the start key.
-        let mut all = candidates(table, schema, index.map(|(i, _)| i), Some(&partition), None)?;
-        if let Some(start) = &request.start {
-            let start_order = index_order(start, schema, &table.meta.key_schema);
-            all.retain(|item| index_order(item, schema, &table.meta.key_schema) < start_order);
-        }
-        all.reverse();
-        walk = all;
-    }
     let range_name = schema.range.as_ref().map(|(r, _)| r.clone());
     let keep = |item: &Item| match &range_name {
         Some(r) => item.get(r).is_some_and(|v| key_condition.sort_matches(v)),
         None => true,
     };
-    let page = read_page(
-        table,
-        schema,
-        index.map(|(i, _)| i),
-        walk.into_iter(),
-        &request,
-        &keep,
-    )?;
+    let page = read_page(table, schema, index.map(|(i, _)| i), walk, &request, &keep)?;
     respond(ctx, &input, &request, &page)
 }
 
@@ -436,20 +442,14 @@ pub(crate) fn scan(
         index.map(|(i, _)| i),
         None,
         request.start.as_ref(),
+        true,
     )?;
     let hash_name = table.meta.key_schema.hash.0.clone();
     let keep = |item: &Item| match segments {
         None => true,
         Some((s, t)) => item.get(&hash_name).is_some_and(|v| segment_of(v, t) == s),
     };
-    let page = read_page(
-        table,
-        schema,
-        index.map(|(i, _)| i),
-        walk.into_iter(),
-        &request,
-        &keep,
-    )?;
+    let page = read_page(table, schema, index.map(|(i, _)| i), walk, &request, &keep)?;
     respond(ctx, &input, &request, &page)
 }
 

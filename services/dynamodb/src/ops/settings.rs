@@ -218,8 +218,8 @@ pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> 
             let Some(attr) = &table.meta.ttl_attribute else {
                 continue;
             };
-            for (key, item) in &table.items {
-                let Some(crate::value::AttributeValue::N(n)) = item.get(attr) else {
+            for (key, value) in table.items.attribute(attr) {
+                let crate::value::AttributeValue::N(n) = value else {
                     continue;
                 };
                 let expires = n.to_f64();
@@ -229,7 +229,7 @@ pub(crate) fn expire(db: &DynamoDb, now_ms: i64) -> Result<usize, ServiceError> 
                         region.to_owned(),
                         name.clone(),
                         key.clone(),
-                        table.meta.key_schema.project_key(item),
+                        table.meta.key_schema.key_item(key),
                     ));
                 }
             }

@@ -184,12 +184,12 @@ pub(crate) fn transact_write_items(
         let ok = action
             .condition
             .as_ref()
-            .is_none_or(|c| c.evaluate(current.unwrap_or(&empty)));
+            .is_none_or(|c| c.evaluate(current.as_ref().unwrap_or(&empty)));
         if !ok {
             failed = true;
             let mut reason = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
             if action.return_old_on_failure
-                && let Some(item) = current
+                && let Some(item) = &current
             {
                 reason["Item"] = item_to_json(item);
             }
@@ -202,7 +202,7 @@ pub(crate) fn transact_write_items(
             Change::Delete => Some(None),
             Change::Put(item) => Some(Some(item.clone())),
             Change::Update(update) => {
-                let mut item = current.cloned().unwrap_or_else(|| action.key_item.clone());
+                let mut item = current.unwrap_or_else(|| action.key_item.clone());
                 match update.apply(&mut item) {
                     Ok(_) => {
                         check_item(&table.meta, &item)?;
@@ -264,7 +264,7 @@ pub(crate) fn transact_get_items(
         let shape = Shape::parse(get, &ctx)?;
         ctx.check(&shape.usage().into_iter().collect::<Vec<_>>())?;
         responses.push(match table.items.get(&key) {
-            Some(item) => json!({"Item": item_to_json(&shape.show(Cow::Borrowed(item)))}),
+            Some(item) => json!({"Item": item_to_json(&shape.show(Cow::Owned(item)))}),
             None => json!({}),
         });
     }
