@@ -4,20 +4,26 @@
 //! A decoded [`Item`] is a tree of maps, strings and vectors: about 1.5 KB of heap for a
 //! 200-byte item with six attributes, mostly node and allocation overhead. Encoded, the same
 //! item is one allocation a little larger than its DynamoDB size, so a million of them fit in
-//! well under a gigabyte. Reads decode the items they return (a microsecond or so for such
+//! well under a gigabyte. Reads decode the items they work on (a microsecond or so for such
 //! an item); writes encode the new item once.
 //!
-//! The encoding: an item (or map) is a count then, per attribute, its name and its value; a
-//! value is a tag byte then its body. Lengths and counts are LEB128; a number is its sign,
-//! its exponent (zigzag LEB128) and its digits, one byte each. Only this module writes it,
-//! and decoding an encoding it wrote cannot fail.
+//! The encoding: an item starts with its DynamoDB size, then, as any map, a count and, per
+//! attribute, its name and its value; a value is a tag byte then its body. Lengths and
+//! counts are LEB128; a number is its sign, its exponent (zigzag LEB128) and its digits, one
+//! byte each. Only this module writes it, and decoding an encoding it wrote cannot fail. A
+//! page of whole items that needs no filter or projection goes to the response straight
+//! from the encoding ([`Encoded`] serialises to the wire form), without decoding.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 
+use ruststack_protocol::encoding::base64_encode;
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+
 use crate::keys::PrimaryKey;
 use crate::number::Number;
-use crate::value::{AttributeValue, Item};
+use crate::value::{AttributeValue, Item, item_size};
 
 /// A table's items by primary key.
 #[derive(Debug, Default)]
@@ -43,13 +49,12 @@ impl Items {
         self.map.len()
     }
 
-    /// The items with keys in `range`, in key order (reversible), decoded as they are
-    /// reached.
-    pub(crate) fn range(
+    /// The items with keys in `range`, in key order (reversible), still encoded.
+    pub(crate) fn range_encoded(
         &self,
         range: impl RangeBounds<PrimaryKey>,
-    ) -> impl DoubleEndedIterator<Item = (&PrimaryKey, Item)> + '_ {
-        self.map.range(range).map(|(k, bytes)| (k, decode(bytes)))
+    ) -> impl DoubleEndedIterator<Item = (&PrimaryKey, Encoded<'_>)> + '_ {
+        self.map.range(range).map(|(k, bytes)| (k, Encoded(bytes)))
     }
 
     /// The keys in `range`, in key order, decoding nothing.
@@ -71,6 +76,118 @@ impl Items {
     }
 }
 
+/// One stored item, still encoded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Encoded<'a>(&'a [u8]);
+
+impl Encoded<'_> {
+    pub(crate) fn decode(self) -> Item {
+        decode(self.0)
+    }
+
+    /// The item's DynamoDB size, kept in the encoding.
+    pub(crate) fn size(self) -> usize {
+        Reader(self.0).len().unwrap_or_default()
+    }
+
+    /// One top-level attribute, decoding nothing else.
+    pub(crate) fn attribute(self, name: &str) -> Option<AttributeValue> {
+        attribute(self.0, name)
+    }
+}
+
+/// The item's wire form (`{"name": {"S": "x"}, ...}`), as `ItemJson` writes a decoded one.
+impl serde::Serialize for Encoded<'_> {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let mut r = Reader(self.0);
+        r.len()
+            .ok_or_else(|| Ser::Error::custom("a stored item without its size"))?;
+        MapJson(&Cursor(Cell::new(r.0))).serialize(serializer)
+    }
+}
+
+/// A read position shared by the nested serialisers of one encoding, which consume it in
+/// order.
+struct Cursor<'a>(Cell<&'a [u8]>);
+
+impl<'a> Cursor<'a> {
+    fn read<T, E: serde::ser::Error>(
+        &self,
+        what: impl FnOnce(&mut Reader<'a>) -> Option<T>,
+    ) -> Result<T, E> {
+        let mut r = Reader(self.0.get());
+        let value = what(&mut r).ok_or_else(|| E::custom("a stored item is malformed"))?;
+        self.0.set(r.0);
+        Ok(value)
+    }
+}
+
+fn text<'a>(r: &mut Reader<'a>) -> Option<&'a str> {
+    std::str::from_utf8(r.bytes()?).ok()
+}
+
+struct MapJson<'c, 'a>(&'c Cursor<'a>);
+
+impl serde::Serialize for MapJson<'_, '_> {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let n = self.0.read(Reader::len)?;
+        let mut map = serializer.serialize_map(Some(n))?;
+        for _ in 0..n {
+            map.serialize_entry(self.0.read(text)?, &ValueJson(self.0))?;
+        }
+        map.end()
+    }
+}
+
+struct ValueJson<'c, 'a>(&'c Cursor<'a>);
+
+impl serde::Serialize for ValueJson<'_, '_> {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let c = self.0;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match c.read(Reader::byte)? {
+            S => map.serialize_entry("S", c.read(text)?)?,
+            N => map.serialize_entry("N", &c.read(Reader::number)?.to_string())?,
+            B => map.serialize_entry("B", &base64_encode(c.read(Reader::bytes)?))?,
+            TRUE => map.serialize_entry("BOOL", &true)?,
+            FALSE => map.serialize_entry("BOOL", &false)?,
+            NULL => map.serialize_entry("NULL", &true)?,
+            M => map.serialize_entry("M", &MapJson(c))?,
+            tag @ (L | SS | NS | BS) => {
+                let kind = match tag {
+                    L => "L",
+                    SS => "SS",
+                    NS => "NS",
+                    _ => "BS",
+                };
+                map.serialize_entry(kind, &ListJson(c, tag))?;
+            }
+            _ => return Err(Ser::Error::custom("a stored item is malformed")),
+        }
+        map.end()
+    }
+}
+
+/// A list or set: its elements are values (`L`) or bare strings, numbers or binaries.
+struct ListJson<'c, 'a>(&'c Cursor<'a>, u8);
+
+impl serde::Serialize for ListJson<'_, '_> {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let c = self.0;
+        let n = c.read(Reader::len)?;
+        let mut seq = serializer.serialize_seq(Some(n))?;
+        for _ in 0..n {
+            match self.1 {
+                L => seq.serialize_element(&ValueJson(c))?,
+                SS => seq.serialize_element(c.read(text)?)?,
+                NS => seq.serialize_element(&c.read(Reader::number)?.to_string())?,
+                _ => seq.serialize_element(&base64_encode(c.read(Reader::bytes)?))?,
+            }
+        }
+        seq.end()
+    }
+}
+
 const S: u8 = 1;
 const N: u8 = 2;
 const B: u8 = 3;
@@ -85,13 +202,14 @@ const BS: u8 = 11;
 
 fn encode(item: &Item) -> Box<[u8]> {
     let mut out = Vec::with_capacity(64);
+    write_len(&mut out, item_size(item));
     write_map(&mut out, item);
     out.into_boxed_slice()
 }
 
 fn decode(bytes: &[u8]) -> Item {
     let mut r = Reader(bytes);
-    let item = r.map();
+    let item = r.len().and_then(|_| r.map());
     debug_assert!(
         item.is_some() && r.0.is_empty(),
         "a stored item decodes whole"
@@ -102,6 +220,7 @@ fn decode(bytes: &[u8]) -> Item {
 /// The value of top-level attribute `name`, if the item has it.
 fn attribute(bytes: &[u8], name: &str) -> Option<AttributeValue> {
     let mut r = Reader(bytes);
+    r.len()?;
     for _ in 0..r.len()? {
         if r.bytes()? == name.as_bytes() {
             return r.value();
@@ -338,6 +457,26 @@ mod tests {
     }
 
     #[test]
+    fn serialises_as_the_decoded_item_does() {
+        let items = [
+            every_type(),
+            Item::new(),
+            item(
+                &serde_json::json!({"a": {"L": [{"L": [{"NS": ["1", "2"]}]}, {"M": {"x": {"BS": ["AA=="]}}}]}}),
+            ),
+        ];
+        for original in items {
+            let bytes = encode(&original);
+            let raw = serde_json::to_string(&Encoded(&bytes)).expect("serialises");
+            let decoded =
+                serde_json::to_string(&crate::value::ItemJson(&original)).expect("serialises");
+            assert_eq!(raw, decoded);
+            assert_eq!(Encoded(&bytes).size(), item_size(&original));
+        }
+        assert!(serde_json::to_string(&Encoded(&encode(&every_type())[..20])).is_err());
+    }
+
+    #[test]
     fn is_compact() {
         let i = item(&serde_json::json!({
             "pk": {"S": "p31234"}, "sk": {"N": "7"}, "name": {"S": "x".repeat(120)},
@@ -345,7 +484,7 @@ mod tests {
         }));
         let size = crate::value::item_size(&i);
         assert!(
-            encode(&i).len() <= size + 24,
+            encode(&i).len() <= size + 26,
             "{} bytes for an item of {size}",
             encode(&i).len()
         );
@@ -366,13 +505,18 @@ mod tests {
         let bytes = encode(&every_type());
         for end in 0..bytes.len() {
             let mut r = Reader(&bytes[..end]);
-            assert!(r.map().is_none(), "a prefix of {end} bytes is incomplete");
+            assert!(
+                r.len().and_then(|_| r.map()).is_none(),
+                "a prefix of {end} bytes is incomplete"
+            );
+            assert!(serde_json::to_string(&Encoded(&bytes[..end])).is_err());
             let _ = attribute(&bytes[..end], "long");
         }
         let mut flipped = bytes.to_vec();
         for i in 0..flipped.len() {
             flipped[i] ^= 0xff;
             let _ = Reader(&flipped).map();
+            let _ = serde_json::to_string(&Encoded(&flipped));
             let _ = attribute(&flipped, "m");
             flipped[i] ^= 0xff;
         }
@@ -389,9 +533,13 @@ mod tests {
         assert_eq!(items.insert(key("a"), &a), Some(b.clone()));
         assert_eq!(items.len(), 2);
         assert_eq!(items.get(&key("a")), Some(a.clone()));
-        let order: Vec<Item> = items.range(..).map(|(_, i)| i).collect();
+        let order: Vec<Item> = items.range_encoded(..).map(|(_, i)| i.decode()).collect();
         assert_eq!(order, vec![a.clone(), b.clone()]);
-        let back: Vec<Item> = items.range(..).rev().map(|(_, i)| i).collect();
+        let back: Vec<Item> = items
+            .range_encoded(..)
+            .rev()
+            .map(|(_, i)| i.decode())
+            .collect();
         assert_eq!(back, vec![b.clone(), a.clone()]);
         assert_eq!(
             items.keys(..).collect::<Vec<_>>(),

@@ -13,6 +13,7 @@ use crate::ops::input::{self, opt_bool, opt_i64, opt_str, req_str};
 use crate::ops::item::{Context, Shape, consumed, expr_error, read_units};
 use crate::ops::{table, table_name_of};
 use crate::state::{IndexMeta, Table};
+use crate::stored::Encoded;
 use crate::value::{AttributeValue, Item, ItemJson, item_size};
 use crate::{Caller, DynamoDb, error};
 
@@ -69,9 +70,9 @@ fn index_order(item: &Item, index: &KeySchema, table: &KeySchema) -> Vec<Option<
 }
 
 /// The items a read walks, in order (backwards unless `forward`), starting after `start` (an
-/// `ExclusiveStartKey`). Table reads decode items as the walk reaches them; index reads
-/// decode the partition's items (a scan's: all items) that have the index's keys, to sort
-/// them by the index key.
+/// `ExclusiveStartKey`). Table reads walk the items still encoded; index reads decode the
+/// partition's items (a scan's: all items) that have the index's keys, to sort them by the
+/// index key.
 fn candidates<'a>(
     table: &'a Table,
     schema: &KeySchema,
@@ -79,7 +80,7 @@ fn candidates<'a>(
     partition: Option<&'a KeyValue>,
     start: Option<&Item>,
     forward: bool,
-) -> Result<Box<dyn Iterator<Item = Item> + 'a>, ServiceError> {
+) -> Result<Box<dyn Iterator<Item = Walked<'a>> + 'a>, ServiceError> {
     let Some(index) = index else {
         let start_key = start.map(|s| table.meta.key_schema.key_of_request(s)).transpose()
             .map_err(|_| error::validation("The provided starting key is invalid: The provided key element does not match the schema"))?;
@@ -94,9 +95,9 @@ fn candidates<'a>(
             return Ok(Box::new(
                 table
                     .items
-                    .range((lower, Bound::Unbounded))
+                    .range_encoded((lower, Bound::Unbounded))
                     .take_while(move |(k, _)| in_partition(k))
-                    .map(|(_, item)| item),
+                    .map(|(k, item)| Walked::Stored(k, item)),
             ));
         }
         let upper = match (start_key, partition) {
@@ -113,10 +114,10 @@ fn candidates<'a>(
         return Ok(Box::new(
             table
                 .items
-                .range((lower, upper))
+                .range_encoded((lower, upper))
                 .rev()
                 .take_while(move |(k, _)| in_partition(k))
-                .map(|(_, item)| item),
+                .map(|(k, item)| Walked::Stored(k, item)),
         ));
     };
     let has_index_keys = |item: &Item| {
@@ -146,27 +147,56 @@ fn candidates<'a>(
     if !forward {
         list.reverse();
     }
-    Ok(Box::new(list.into_iter().map(|(_, item)| item)))
+    Ok(Box::new(
+        list.into_iter().map(|(_, item)| Walked::Decoded(item)),
+    ))
 }
 
+/// An item a read walks: still encoded (table reads) or decoded (index reads).
+enum Walked<'a> {
+    Stored(&'a PrimaryKey, Encoded<'a>),
+    Decoded(Item),
+}
+
+/// An item of a page: whole and still encoded, or as the read shows it.
+enum PageItem<'a> {
+    Encoded(Encoded<'a>),
+    Decoded(Item),
+}
+
+impl serde::Serialize for PageItem<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PageItem::Encoded(e) => e.serialize(serializer),
+            PageItem::Decoded(item) => ItemJson(item).serialize(serializer),
+        }
+    }
+}
+
+/// Which walked items a read counts: those whose attribute passes the test (a Query's sort
+/// key condition, a parallel scan's segment); `None` counts them all.
+type Keep<'f> = Option<(&'f str, &'f dyn Fn(&AttributeValue) -> bool)>;
+
 /// The page a read returns.
-struct Page {
-    items: Vec<Item>,
+struct Page<'a> {
+    items: Vec<PageItem<'a>>,
     count: usize,
     scanned: usize,
     last_key: Option<Item>,
     bytes: usize,
 }
 
-fn read_page(
+fn read_page<'a>(
     table: &Table,
     schema: &KeySchema,
     index: Option<&IndexMeta>,
-    walk: impl Iterator<Item = Item>,
+    walk: impl Iterator<Item = Walked<'a>>,
     request: &ReadRequest,
-    keep: &dyn Fn(&Item) -> bool,
-) -> Result<Page, ServiceError> {
+    keep: Keep<'_>,
+) -> Result<Page<'a>, ServiceError> {
     let limit = request.limit;
+    // Whole table items with no filter go to the response as they are stored.
+    let as_stored = index.is_none() && request.filter.is_none() && request.shape.is_whole();
     let mut page = Page {
         items: Vec::new(),
         count: 0,
@@ -175,28 +205,51 @@ fn read_page(
         bytes: 0,
     };
     let mut walk = walk.peekable();
-    while let Some(item) = walk.next() {
-        if !keep(&item) {
+    while let Some(walked) = walk.next() {
+        let kept = keep.is_none_or(|(name, test)| match &walked {
+            Walked::Stored(_, item) => item.attribute(name).is_some_and(|v| test(&v)),
+            Walked::Decoded(item) => item.get(name).is_some_and(test),
+        });
+        if !kept {
             continue;
         }
         page.scanned += 1;
-        page.bytes += item_size(&item);
-        let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
-        if full && (walk.peek().is_some() || limit.is_some_and(|l| page.scanned >= l)) {
-            let mut key = table.meta.key_schema.project_key(&item);
-            if index.is_some() {
-                key.extend(schema.project_key(&item));
-            }
-            page.last_key = Some(key);
-        }
-        let view = match index {
-            Some(index) => index_view(&item, table, index),
-            None => item,
+        page.bytes += match &walked {
+            Walked::Stored(_, item) => item.size(),
+            Walked::Decoded(item) => item_size(item),
         };
-        if request.filter.as_ref().is_none_or(|f| f.evaluate(&view)) {
-            page.count += 1;
-            page.items
-                .push(request.shape.show(Cow::Owned(view)).into_owned());
+        let full = limit.is_some_and(|l| page.scanned >= l) || page.bytes >= PAGE_BYTES;
+        let more = full && (walk.peek().is_some() || limit.is_some_and(|l| page.scanned >= l));
+        match walked {
+            Walked::Stored(key, item) if as_stored => {
+                if more {
+                    page.last_key = Some(table.meta.key_schema.key_item(key));
+                }
+                page.count += 1;
+                page.items.push(PageItem::Encoded(item));
+            }
+            walked => {
+                let item = match walked {
+                    Walked::Stored(_, item) => item.decode(),
+                    Walked::Decoded(item) => item,
+                };
+                if more {
+                    let mut key = table.meta.key_schema.project_key(&item);
+                    if index.is_some() {
+                        key.extend(schema.project_key(&item));
+                    }
+                    page.last_key = Some(key);
+                }
+                let view = match index {
+                    Some(index) => index_view(&item, table, index),
+                    None => item,
+                };
+                if request.filter.as_ref().is_none_or(|f| f.evaluate(&view)) {
+                    page.count += 1;
+                    let shown = request.shape.show(Cow::Owned(view)).into_owned();
+                    page.items.push(PageItem::Decoded(shown));
+                }
+            }
         }
         if full {
             break;
@@ -299,7 +352,7 @@ impl ReadRequest {
 #[serde(rename_all = "PascalCase")]
 struct ReadResponse<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    items: Option<Vec<ItemJson<'a>>>,
+    items: Option<&'a [PageItem<'a>]>,
     count: usize,
     scanned_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,10 +365,10 @@ fn respond(
     ctx: &RequestContext,
     input: &Value,
     request: &ReadRequest,
-    page: &Page,
+    page: &Page<'_>,
 ) -> Result<Response, ServiceError> {
     let out = ReadResponse {
-        items: (request.select != "COUNT").then(|| page.items.iter().map(ItemJson).collect()),
+        items: (request.select != "COUNT").then_some(page.items.as_slice()),
         count: page.count,
         scanned_count: page.scanned,
         last_evaluated_key: page.last_key.as_ref().map(ItemJson),
@@ -386,11 +439,9 @@ pub(crate) fn query(
         forward,
     )?;
     let range_name = schema.range.as_ref().map(|(r, _)| r.clone());
-    let keep = |item: &Item| match &range_name {
-        Some(r) => item.get(r).is_some_and(|v| key_condition.sort_matches(v)),
-        None => true,
-    };
-    let page = read_page(table, schema, index.map(|(i, _)| i), walk, &request, &keep)?;
+    let sort_matches = |v: &AttributeValue| key_condition.sort_matches(v);
+    let keep: Keep<'_> = range_name.as_deref().map(|r| (r, &sort_matches as _));
+    let page = read_page(table, schema, index.map(|(i, _)| i), walk, &request, keep)?;
     respond(ctx, &input, &request, &page)
 }
 
@@ -445,11 +496,9 @@ pub(crate) fn scan(
         true,
     )?;
     let hash_name = table.meta.key_schema.hash.0.clone();
-    let keep = |item: &Item| match segments {
-        None => true,
-        Some((s, t)) => item.get(&hash_name).is_some_and(|v| segment_of(v, t) == s),
-    };
-    let page = read_page(table, schema, index.map(|(i, _)| i), walk, &request, &keep)?;
+    let in_segment = |v: &AttributeValue| segments.is_none_or(|(s, t)| segment_of(v, t) == s);
+    let keep: Keep<'_> = segments.map(|_| (hash_name.as_str(), &in_segment as _));
+    let page = read_page(table, schema, index.map(|(i, _)| i), walk, &request, keep)?;
     respond(ctx, &input, &request, &page)
 }
 
