@@ -1,9 +1,10 @@
 //! awsJson 1.0 / 1.1 (DynamoDB, DynamoDB Streams, CloudWatch Logs): `X-Amz-Target`, body
 //! codec and the `{"__type","message"}` error envelope.
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::body::{self, collect_limited};
@@ -65,14 +66,24 @@ pub fn response<T: Serialize>(ctx: &RequestContext, output: &T) -> Result<Respon
 
 /// Reads (up to `limit` bytes) and deserialises a request body. An empty body is `{}`.
 pub async fn decode<T: DeserializeOwned>(req: Request, limit: usize) -> Result<T, ServiceError> {
+    parse(&read(req, limit).await?)
+}
+
+/// Reads a request body (up to `limit` bytes), for [`parse`] to deserialise into a shape
+/// that borrows from it.
+pub async fn read(req: Request, limit: usize) -> Result<Bytes, ServiceError> {
     let length = body::content_length(req.headers());
-    let bytes = collect_limited(req.into_body(), length, limit)
+    collect_limited(req.into_body(), length, limit)
         .await
-        .map_err(crate::envelope::body_error)?;
+        .map_err(crate::envelope::body_error)
+}
+
+/// Deserialises a request body [`read`] returned. An empty body is `{}`.
+pub fn parse<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ServiceError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
-        &bytes
+        bytes
     };
     serde_json::from_slice(bytes).map_err(|e| {
         ServiceError::new(

@@ -49,7 +49,7 @@ pub(crate) fn deliveries(
     group_name: &str,
     stream_name: &str,
     group: &LogGroup,
-    events: &[(EventKey, String)],
+    events: &[(EventKey, &str)],
 ) -> Vec<Delivery> {
     let mut out = Vec::new();
     if events.is_empty() {

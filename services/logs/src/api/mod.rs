@@ -84,9 +84,12 @@ pub(crate) async fn dispatch(
         "DeleteLogStream" => write!(ops::streams::delete_log_stream),
         "DescribeLogStreams" => read!(ops::streams::describe_log_streams),
         "PutLogEvents" => {
-            let input = json::decode(req, BODY_LIMIT).await?;
+            // The request is parsed where it is stored, its messages borrowed from the body.
+            let body = json::read(req, BODY_LIMIT).await?;
             let (out, deliveries) = logs
-                .write(caller, input, ops::events::put_log_events)
+                .write(caller, body, |logs, caller, body| {
+                    ops::events::put_log_events(logs, caller, json::parse(&body)?)
+                })
                 .await?;
             logs.deliver(deliveries);
             json::response(ctx, &out)

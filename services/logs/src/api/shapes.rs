@@ -2,6 +2,7 @@
 //! (`CreateLogGroupRequest`, member names in camelCase). Hand-written until codegen covers
 //! this service; optional members are `Option`, unknown members are ignored.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -150,17 +151,21 @@ pub(crate) struct DescribeLogStreamsResponse {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct InputLogEvent {
+pub(crate) struct InputLogEvent<'a> {
     pub(crate) timestamp: Option<i64>,
-    pub(crate) message: Option<String>,
+    #[serde(borrow)]
+    pub(crate) message: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PutLogEventsRequest {
-    pub(crate) log_group_name: Option<String>,
-    pub(crate) log_stream_name: Option<String>,
-    pub(crate) log_events: Option<Vec<InputLogEvent>>,
+pub(crate) struct PutLogEventsRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) log_group_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) log_stream_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) log_events: Option<Vec<InputLogEvent<'a>>>,
     // `sequenceToken` is accepted and ignored, as AWS does since 2023.
 }
 

@@ -36,7 +36,7 @@ const MAX_PAGE_BYTES: usize = 1_048_576;
 pub(crate) fn put_log_events(
     logs: &Logs,
     caller: &Caller,
-    input: PutLogEventsRequest,
+    input: PutLogEventsRequest<'_>,
 ) -> Result<(PutLogEventsResponse, Vec<Delivery>), ServiceError> {
     let group_name = validate_group_name(input.log_group_name.as_deref(), "logGroupName")?;
     let stream_name = validate_stream_name(input.log_stream_name.as_deref(), "logStreamName")?;
@@ -117,7 +117,10 @@ pub(crate) fn put_log_events(
     rejected.too_new_log_event_start_index = too_new_start;
     let accept_from = too_old.max(expired);
     let accept_to = too_new_start.unwrap_or(batch_events.len()).max(accept_from);
-    let accepted: Vec<(i64, String)> = batch_events.drain(accept_from..accept_to).collect();
+    let accepted: Vec<(i64, &str)> = batch_events[accept_from..accept_to]
+        .iter()
+        .map(|(ts, m)| (*ts, m.as_ref()))
+        .collect();
 
     let deliveries = insert_events(
         logs,
@@ -151,13 +154,13 @@ fn insert_events(
     caller: &Caller,
     group_name: &str,
     stream_name: &str,
-    events: Vec<(i64, String)>,
+    events: Vec<(i64, &str)>,
 ) -> Result<Vec<Delivery>, ServiceError> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
     let first_seq = logs.next_seq(events.len() as u64);
-    let keyed: Vec<(EventKey, String)> = events
+    let keyed: Vec<(EventKey, &str)> = events
         .into_iter()
         .zip(first_seq..)
         .map(|((timestamp, message), seq)| (EventKey { timestamp, seq }, message))
@@ -278,7 +281,7 @@ pub(crate) fn append(
     let events = messages
         .iter()
         .filter(|m| !m.is_empty())
-        .map(|m| (caller.now, m.clone()))
+        .map(|m| (caller.now, m.as_str()))
         .collect();
     let deliveries = insert_events(logs, &mut state, caller, &group_name, &stream_name, events)?;
     drop(state);
