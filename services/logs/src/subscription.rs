@@ -157,14 +157,14 @@ mod tests {
                     timestamp: 1,
                     seq: 1,
                 },
-                "ERROR boom".to_owned(),
+                "ERROR boom",
             ),
             (
                 EventKey {
                     timestamp: 2,
                     seq: 2,
                 },
-                "INFO fine".to_owned(),
+                "INFO fine",
             ),
         ];
         let out = deliveries(&caller, "g", "s", &group, &events);
