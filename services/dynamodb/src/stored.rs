@@ -36,13 +36,16 @@ impl Items {
         self.map.get(key).map(|bytes| decode(bytes))
     }
 
-    /// Stores `item` under `key`; returns the item it replaces.
-    pub(crate) fn insert(&mut self, key: PrimaryKey, item: &Item) -> Option<Item> {
-        self.map.insert(key, encode(item)).map(|old| decode(&old))
+    /// Stores `item` under `key`; returns the size of the item it replaces.
+    pub(crate) fn insert(&mut self, key: PrimaryKey, item: &Item) -> Option<usize> {
+        self.map
+            .insert(key, encode(item))
+            .map(|old| Encoded(&old).size())
     }
 
-    pub(crate) fn remove(&mut self, key: &PrimaryKey) -> Option<Item> {
-        self.map.remove(key).map(|old| decode(&old))
+    /// Removes the item under `key`; returns its size.
+    pub(crate) fn remove(&mut self, key: &PrimaryKey) -> Option<usize> {
+        self.map.remove(key).map(|old| Encoded(&old).size())
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -530,7 +533,7 @@ mod tests {
         let b = item(&serde_json::json!({"pk": {"S": "b"}}));
         assert_eq!(items.insert(key("b"), &b), None);
         assert_eq!(items.insert(key("a"), &b), None);
-        assert_eq!(items.insert(key("a"), &a), Some(b.clone()));
+        assert_eq!(items.insert(key("a"), &a), Some(item_size(&b)));
         assert_eq!(items.len(), 2);
         assert_eq!(items.get(&key("a")), Some(a.clone()));
         let order: Vec<Item> = items.range_encoded(..).map(|(_, i)| i.decode()).collect();
@@ -547,7 +550,7 @@ mod tests {
         );
         let ttl: Vec<_> = items.attribute("ttl").collect();
         assert_eq!(ttl, vec![(&key("a"), a["ttl"].clone())]);
-        assert_eq!(items.remove(&key("b")), Some(b));
+        assert_eq!(items.remove(&key("b")), Some(item_size(&b)));
         assert_eq!(items.get(&key("b")), None);
         assert_eq!(items.len(), 1);
     }

@@ -208,6 +208,7 @@ pub(crate) fn commit_writes(
     let scope = (caller.account.as_str(), caller.region.as_str());
     let mut batch = Batch::new();
     let mut records = Vec::with_capacity(writes.len());
+    let mut olds = Vec::with_capacity(writes.len());
     for w in &writes {
         let table = crate::ops::table(state, caller, &w.table)?;
         let old = table.items.get(&w.key);
@@ -227,14 +228,14 @@ pub(crate) fn commit_writes(
             }
         }
         records.push(record);
+        olds.push(old);
     }
     if db.keeps_records() {
         db.commit(batch)?;
     }
-    let mut olds = Vec::with_capacity(writes.len());
     for (w, record) in writes.into_iter().zip(records) {
         let table = table_mut(state, caller, &w.table)?;
-        olds.push(store(table, w.key, w.new));
+        store(table, w.key, w.new.as_ref());
         table.stream.extend(record);
     }
     Ok(olds)
@@ -252,19 +253,18 @@ pub(crate) fn apply_write(
         .flatten())
 }
 
-/// Applies a committed write to the model; returns the previous item.
-pub(crate) fn store(table: &mut Table, key: PrimaryKey, new: Option<Item>) -> Option<Item> {
-    if let Some(item) = &new {
+/// Applies a committed write to the model.
+pub(crate) fn store(table: &mut Table, key: PrimaryKey, new: Option<&Item>) {
+    if let Some(item) = new {
         table.size_bytes += item_size(item) as u64;
     }
-    let old = match new {
-        Some(item) => table.items.insert(key, &item),
+    let old_size = match new {
+        Some(item) => table.items.insert(key, item),
         None => table.items.remove(&key),
     };
-    if let Some(old) = &old {
-        table.size_bytes = table.size_bytes.saturating_sub(item_size(old) as u64);
+    if let Some(size) = old_size {
+        table.size_bytes = table.size_bytes.saturating_sub(size as u64);
     }
-    old
 }
 
 /// `ReturnItemCollectionMetrics: SIZE`: for tables with local secondary indexes (the only
