@@ -36,6 +36,11 @@ impl Items {
         self.map.get(key).map(|bytes| decode(bytes))
     }
 
+    /// The size of the item under `key`, decoding nothing.
+    pub(crate) fn size(&self, key: &PrimaryKey) -> Option<usize> {
+        self.map.get(key).map(|bytes| Encoded(bytes).size())
+    }
+
     /// Stores `item` under `key`; returns the size of the item it replaces.
     pub(crate) fn insert(&mut self, key: PrimaryKey, item: &Item) -> Option<usize> {
         self.map
@@ -536,6 +541,8 @@ mod tests {
         assert_eq!(items.insert(key("a"), &a), Some(item_size(&b)));
         assert_eq!(items.len(), 2);
         assert_eq!(items.get(&key("a")), Some(a.clone()));
+        assert_eq!(items.size(&key("a")), Some(item_size(&a)));
+        assert_eq!(items.size(&key("c")), None);
         let order: Vec<Item> = items.range_encoded(..).map(|(_, i)| i.decode()).collect();
         assert_eq!(order, vec![a.clone(), b.clone()]);
         let back: Vec<Item> = items

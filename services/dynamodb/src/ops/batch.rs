@@ -170,7 +170,7 @@ pub(crate) fn batch_write_item(
     for (name, key, key_item, new) in planned {
         let table = table(&state, caller, &name)?;
         *units.entry(name.clone()).or_default() +=
-            write_units(table.items.get(&key).as_ref(), new.as_ref());
+            write_units(table.items.size(&key), new.as_ref());
         writes.push(Write {
             table: name,
             key,

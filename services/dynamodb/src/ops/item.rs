@@ -177,8 +177,8 @@ pub(crate) fn consumed(
 }
 
 /// Write units: 1 per KB (rounded up) of the larger of the old and new item.
-pub(crate) fn write_units(old: Option<&Item>, new: Option<&Item>) -> f64 {
-    let size = old.map_or(0, item_size).max(new.map_or(0, item_size));
+pub(crate) fn write_units(old: Option<usize>, new: Option<&Item>) -> f64 {
+    let size = old.unwrap_or(0).max(new.map_or(0, item_size));
     size.div_ceil(1024).max(1) as f64
 }
 
@@ -196,22 +196,27 @@ pub(crate) struct Write {
     pub(crate) new: Option<Item>,
 }
 
-/// Commits item writes together with their stream records, then applies them; returns the
-/// previous items. `ttl` marks deletions made by TTL expiry (their stream records say so).
+/// Commits item writes together with their stream records, then applies them. `ttl` marks
+/// deletions made by TTL expiry (their stream records say so).
 pub(crate) fn commit_writes(
     db: &DynamoDb,
     caller: &Caller,
     state: &mut State,
     writes: Vec<Write>,
     ttl: bool,
-) -> Result<Vec<Option<Item>>, ServiceError> {
+) -> Result<(), ServiceError> {
     let scope = (caller.account.as_str(), caller.region.as_str());
     let mut batch = Batch::new();
     let mut records = Vec::with_capacity(writes.len());
-    let mut olds = Vec::with_capacity(writes.len());
     for w in &writes {
         let table = crate::ops::table(state, caller, &w.table)?;
-        let old = table.items.get(&w.key);
+        // Only a stream record needs the item being replaced.
+        let old = table
+            .meta
+            .stream_view_type
+            .is_some()
+            .then(|| table.items.get(&w.key))
+            .flatten();
         let record = stream::record_for(
             db,
             &table.meta,
@@ -228,7 +233,6 @@ pub(crate) fn commit_writes(
             }
         }
         records.push(record);
-        olds.push(old);
     }
     if db.keeps_records() {
         db.commit(batch)?;
@@ -238,7 +242,7 @@ pub(crate) fn commit_writes(
         store(table, w.key, w.new.as_ref());
         table.stream.extend(record);
     }
-    Ok(olds)
+    Ok(())
 }
 
 /// [`commit_writes`] for one item.
@@ -247,10 +251,8 @@ pub(crate) fn apply_write(
     caller: &Caller,
     state: &mut State,
     write: Write,
-) -> Result<Option<Item>, ServiceError> {
-    Ok(commit_writes(db, caller, state, vec![write], false)?
-        .pop()
-        .flatten())
+) -> Result<(), ServiceError> {
+    commit_writes(db, caller, state, vec![write], false)
 }
 
 /// Applies a committed write to the model.
@@ -365,9 +367,12 @@ pub(crate) fn put_item(
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = check_item(&table.meta, &item)?;
-    let current = table.items.get(&key);
+    // The item being replaced is decoded only when a condition or the response needs it.
+    let current = (condition.is_some() || all_old)
+        .then(|| table.items.get(&key))
+        .flatten();
     check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
-    let units = write_units(current.as_ref(), Some(&item));
+    let units = write_units(table.items.size(&key), Some(&item));
     let key_item = table.meta.key_schema.project_key(&item);
     let collection = item_collection(&input, &table.meta, &key_item)?;
     let write = Write {
@@ -376,8 +381,14 @@ pub(crate) fn put_item(
         key_item,
         new: Some(item),
     };
-    let old = apply_write(db, caller, &mut state, write)?;
-    written(&input, &name, old.filter(|_| all_old), units, collection)
+    apply_write(db, caller, &mut state, write)?;
+    written(
+        &input,
+        &name,
+        current.filter(|_| all_old),
+        units,
+        collection,
+    )
 }
 
 pub(crate) fn get_item(
@@ -474,22 +485,29 @@ pub(crate) fn delete_item(
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = table.meta.key_schema.key_of_request(&key_item)?;
-    let current = table.items.get(&key);
+    let size = table.items.size(&key);
+    let current = (condition.is_some() || all_old)
+        .then(|| table.items.get(&key))
+        .flatten();
     check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
-    let units = write_units(current.as_ref(), None);
+    let units = write_units(size, None);
     let collection = item_collection(&input, &table.meta, &key_item)?;
-    let old = if current.is_some() {
+    if size.is_some() {
         let write = Write {
             table: name.clone(),
             key,
             key_item,
             new: None,
         };
-        apply_write(db, caller, &mut state, write)?
-    } else {
-        None
-    };
-    written(&input, &name, old.filter(|_| all_old), units, collection)
+        apply_write(db, caller, &mut state, write)?;
+    }
+    written(
+        &input,
+        &name,
+        current.filter(|_| all_old),
+        units,
+        collection,
+    )
 }
 
 pub(crate) fn update_item(
@@ -544,7 +562,7 @@ pub(crate) fn update_item(
         None => None,
     };
     let new_key = check_item(&table.meta, &new)?;
-    let units = write_units(current.as_ref(), Some(&new));
+    let units = write_units(current.as_ref().map(item_size), Some(&new));
     let collection = item_collection(&input, &table.meta, &key_item)?;
     let write = Write {
         table: name.clone(),
