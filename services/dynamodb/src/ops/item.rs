@@ -13,6 +13,7 @@ use crate::keys::PrimaryKey;
 use crate::ops::input::{self, opt_str, req_str};
 use crate::ops::{table, table_mut, table_name_of};
 use crate::state::{State, Table, TableMeta};
+use crate::stored::Items;
 use crate::value::{AttributeValue, Item, item_size, item_to_json};
 use crate::{Caller, DynamoDb, error, persist, stream};
 
@@ -350,6 +351,16 @@ impl SimpleWrite {
             on_failure: return_on_failure(input)?,
         })
     }
+
+    /// Checks the condition against the item under `key` and returns what `ALL_OLD` returns.
+    /// The item is decoded only when the condition or the response needs it.
+    fn check(&self, items: &Items, key: &PrimaryKey) -> Result<Option<Item>, ServiceError> {
+        let current = (self.condition.is_some() || self.all_old)
+            .then(|| items.get(key))
+            .flatten();
+        check_condition(self.condition.as_ref(), current.as_ref(), self.on_failure)?;
+        Ok(current.filter(|_| self.all_old))
+    }
 }
 
 pub(crate) fn put_item(
@@ -359,19 +370,11 @@ pub(crate) fn put_item(
 ) -> Result<Value, ServiceError> {
     let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
     let item = input::opt_item(&input, "Item")?.ok_or_else(|| error::missing("item"))?;
-    let SimpleWrite {
-        all_old,
-        condition,
-        on_failure,
-    } = SimpleWrite::parse(&input)?;
+    let simple = SimpleWrite::parse(&input)?;
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = check_item(&table.meta, &item)?;
-    // The item being replaced is decoded only when a condition or the response needs it.
-    let current = (condition.is_some() || all_old)
-        .then(|| table.items.get(&key))
-        .flatten();
-    check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
+    let old = simple.check(&table.items, &key)?;
     let units = write_units(table.items.size(&key), Some(&item));
     let key_item = table.meta.key_schema.project_key(&item);
     let collection = item_collection(&input, &table.meta, &key_item)?;
@@ -382,13 +385,7 @@ pub(crate) fn put_item(
         new: Some(item),
     };
     apply_write(db, caller, &mut state, write)?;
-    written(
-        &input,
-        &name,
-        current.filter(|_| all_old),
-        units,
-        collection,
-    )
+    written(&input, &name, old, units, collection)
 }
 
 pub(crate) fn get_item(
@@ -477,19 +474,12 @@ pub(crate) fn delete_item(
 ) -> Result<Value, ServiceError> {
     let name = table_name_of(req_str(&input, "TableName", "tableName")?).to_owned();
     let key_item = input::opt_item(&input, "Key")?.ok_or_else(|| error::missing("key"))?;
-    let SimpleWrite {
-        all_old,
-        condition,
-        on_failure,
-    } = SimpleWrite::parse(&input)?;
+    let simple = SimpleWrite::parse(&input)?;
     let mut state = db.write_lock();
     let table = table_mut(&mut state, caller, &name)?;
     let key = table.meta.key_schema.key_of_request(&key_item)?;
     let size = table.items.size(&key);
-    let current = (condition.is_some() || all_old)
-        .then(|| table.items.get(&key))
-        .flatten();
-    check_condition(condition.as_ref(), current.as_ref(), on_failure)?;
+    let old = simple.check(&table.items, &key)?;
     let units = write_units(size, None);
     let collection = item_collection(&input, &table.meta, &key_item)?;
     if size.is_some() {
@@ -501,13 +491,7 @@ pub(crate) fn delete_item(
         };
         apply_write(db, caller, &mut state, write)?;
     }
-    written(
-        &input,
-        &name,
-        current.filter(|_| all_old),
-        units,
-        collection,
-    )
+    written(&input, &name, old, units, collection)
 }
 
 pub(crate) fn update_item(
