@@ -202,8 +202,8 @@ const ADMIN_IDLE: Duration = Duration::from_secs(1);
 struct Admin {
     wat: PathBuf,
     stores: ObjectStores,
-    /// The context and when it was last used; whether a task waits to drop it.
-    ctx: Mutex<(Option<Arc<ExecuteCtx>>, Instant, bool)>,
+    /// The context and when it was last used. While there is one, a task waits to drop it.
+    ctx: Mutex<(Option<Arc<ExecuteCtx>>, Instant)>,
 }
 
 impl Admin {
@@ -235,10 +235,8 @@ impl Admin {
             }
         };
         let mut slot = self.lock();
-        slot.0 = Some(ctx.clone());
         slot.1 = Instant::now();
-        if !slot.2 {
-            slot.2 = true;
+        if slot.0.replace(ctx.clone()).is_none() {
             let admin = Arc::downgrade(self);
             tokio::spawn(async move {
                 loop {
@@ -247,7 +245,6 @@ impl Admin {
                     let mut slot = admin.lock();
                     if slot.1.elapsed() >= ADMIN_IDLE {
                         slot.0 = None;
-                        slot.2 = false;
                         break;
                     }
                 }
@@ -256,8 +253,7 @@ impl Admin {
         Ok(ctx)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Arc<ExecuteCtx>>, Instant, bool)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Arc<ExecuteCtx>>, Instant)> {
         crate::lock(&self.ctx)
     }
 }
@@ -281,7 +277,7 @@ impl LiveKv {
             admin: Arc::new(Admin {
                 wat: admin_wat.to_owned(),
                 stores: stores.clone(),
-                ctx: Mutex::new((None, Instant::now(), false)),
+                ctx: Mutex::new((None, Instant::now())),
             }),
             stores,
             names,
