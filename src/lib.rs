@@ -176,16 +176,58 @@ async fn serve_compute(
     {
         tracing::info!(address = %addr, app = first, apps = ?names, "serving Fastly Compute");
     }
-    let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
+    let router = {
         let fastly = fastly.clone();
-        async move { fastly.serve_compute(None, req).await }
-    });
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|stop| *stop).await;
+        axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let fastly = fastly.clone();
+            async move { fastly.serve_compute(None, req).await }
         })
-        .await;
-    if let Err(e) = served {
-        tracing::error!(error = %e, "the Fastly Compute listener failed");
+    };
+    // Connections tell the loop they have ended by dropping their `ended` receiver; the loop
+    // tells them to finish (the request in hand, then close) through `finish`.
+    let (finish, finishing) = tokio::sync::watch::channel(());
+    let (ended_tx, ended) = tokio::sync::watch::channel(());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, say: wait rather than spin.
+                    tracing::debug!(error = %e, "the Fastly Compute listener could not accept");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = async { drop(stop.wait_for(|stop| *stop).await) } => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let (mut finishing, ended) = (finishing.clone(), ended.clone());
+        let connection = async move {
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let conn = builder
+                .serve_connection_with_upgrades(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = finishing.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(ended);
+        };
+        // Served where the app's instances run (see `Fastly::compute_runtime`).
+        match fastly.compute_runtime() {
+            Some(Ok(runtime)) => drop(runtime.spawn(connection)),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "no runtime for the Fastly Compute app");
+                drop(tokio::spawn(connection));
+            }
+            None => drop(tokio::spawn(connection)),
+        }
     }
+    let _ = finish.send(());
+    drop((finishing, ended));
+    ended_tx.closed().await;
 }

@@ -146,6 +146,13 @@ impl Fastly {
         self.inner.compute.as_ref().map(compute::Compute::names)
     }
 
+    /// Where the first Compute app's own listener (`--fastly-addr`) serves its connections:
+    /// the runtime that app's instances run on, so its requests need not cross runtimes.
+    /// `None` when no app is served.
+    pub fn compute_runtime(&self) -> Option<std::io::Result<tokio::runtime::Handle>> {
+        self.inner.compute.as_ref()?.first_runtime()
+    }
+
     /// Serves a request with Compute app `name` (`None`: the first app).
     pub async fn serve_compute(&self, name: Option<&str>, req: Request) -> Response {
         match &self.inner.compute {

@@ -15,6 +15,7 @@ from conftest import free_port
 from fastly_support import b64, fastly, fastly_json, fastly_ok
 
 APPS = Path(__file__).parent / "apps"
+STOPPED = "stopped the Compute app's instances that ran past their time limit"
 EMPTY = "config=-\nkv=-\nsecret=-\n"
 
 
@@ -302,6 +303,20 @@ def cpu_ms_per_second(pid, window=1.0):
     return (total() - before) / 1e6 / window
 
 
+def process_cpu_ms_per_second(pid, window=1.0):
+    """The server's CPU time over `window` seconds, ended threads included, in ms per second
+    (10 ms resolution)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def total():
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / tick
+    before = total()
+    time.sleep(window)
+    return (total() - before) / window
+
+
 def test_loaded_apps_idle_cheaply_and_idle_apps_are_unloaded(start_server, tmp_path):
     stores = tmp_path / "stores.wat"
     stores.write_text((APPS / "stores.wat").read_text())
@@ -379,14 +394,36 @@ def body_of(srv, name):
 def test_an_app_past_its_time_limit_gets_a_504_and_others_keep_serving(start_server, tmp_path):
     stores = tmp_path / "stores.wat"
     stores.write_text((APPS / "stores.wat").read_text())
-    srv = start_server(args=["--fastly-wasm", f"stores={stores}",
-                             "--fastly-wasm", f"spin={APPS / 'spin.wat'}",
+    port = free_port()
+    srv = start_server(args=["--fastly-wasm", f"spin={APPS / 'spin.wat'}",
+                             "--fastly-wasm", f"stores={stores}",
                              "--fastly-timeout", "1",
-                             "--fastly-addr", f"127.0.0.1:{free_port()}"])
+                             "--fastly-addr", f"127.0.0.1:{port}"])
+
+    def stopped(times):
+        """The log says `times` times that runaway instances were stopped, and the server
+        is back to idle (a spinning instance would take a whole core)."""
+        deadline = time.monotonic() + 5
+        while srv.stderr().count(STOPPED) < times and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.stderr().count(STOPPED) == times
+        assert process_cpu_ms_per_second(srv.proc.pid) < 200
+
     started = time.monotonic()
     spun = app(srv, "spin")
     assert spun.status_code == 504
     assert "the Compute app 'spin' did not answer within 1 seconds" in spun.text
     assert 1 <= time.monotonic() - started < 10
     assert_logged(srv, "the Compute app ran past its time limit")
+    stopped(1)
+    # The app is served again, on a fresh runtime, with the same limit; on its own listener
+    # too, whose connections are served on that runtime.
+    assert app(srv, "spin").status_code == 504
+    stopped(2)
+    direct = requests.get(f"http://127.0.0.1:{port}/", timeout=60)
+    assert direct.status_code == 504, direct.text
+    assert direct.text == "ruststack: the Compute app 'spin' did not answer within 1 seconds\n"
+    stopped(3)
+    assert requests.get(f"http://127.0.0.1:{port}/", timeout=60).status_code == 504
+    stopped(4)
     assert body(srv) == EMPTY

@@ -78,7 +78,7 @@ pub(crate) fn request(
 /// it). `on_end` is dropped with the body.
 pub(crate) fn response(
     resp: hyper014::Response<viceroy_lib::body::Body>,
-    on_end: Option<OnEnd>,
+    on_end: OnEnd,
 ) -> Response {
     let (parts, body) = resp.into_parts();
     let length = body.size_hint().exact();
@@ -112,7 +112,7 @@ type Chunk = Result<bytes::Bytes, std::io::Error>;
 /// The body's chunks as they come.
 fn chunks(
     body: viceroy_lib::body::Body,
-    on_end: Option<OnEnd>,
+    on_end: OnEnd,
 ) -> impl futures_util::Stream<Item = Chunk> + Send {
     futures_util::stream::unfold((body, on_end), |(mut body, on_end)| async move {
         let chunk = body

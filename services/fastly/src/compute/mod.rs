@@ -20,6 +20,7 @@
 //! on every request by modification time and size) and dropped after an idle period, so an
 //! idle server runs no epoch thread.
 
+mod guests;
 pub(crate) mod http02;
 pub(crate) mod kv;
 
@@ -99,6 +100,8 @@ struct App {
     last_used: Mutex<Instant>,
     /// The last failed build, so a broken app is not recompiled on every request.
     failed: Mutex<Option<(Stamp, u64, String)>>,
+    /// The runtime its requests are handled on (see [`guests`]), made on demand.
+    guests: Mutex<Option<Arc<guests::Guests>>>,
 }
 
 impl App {
@@ -119,6 +122,28 @@ impl App {
     fn touch(&self) {
         if let Ok(mut t) = self.last_used.lock() {
             *t = Instant::now();
+        }
+    }
+
+    /// The app's runtime, made if there is none or it was retired.
+    fn guests(&self) -> io::Result<Arc<guests::Guests>> {
+        let mut slot = lock(&self.guests);
+        match slot.as_ref() {
+            Some(g) if !g.is_retired() => Ok(g.clone()),
+            _ => {
+                let fresh = guests::Guests::new(&self.name)?;
+                *slot = Some(fresh.clone());
+                Ok(fresh)
+            }
+        }
+    }
+
+    /// Admits a request to the app's runtime.
+    fn admit(&self) -> io::Result<guests::Admission> {
+        loop {
+            if let Some(admission) = self.guests()?.admit() {
+                return Ok(admission);
+            }
         }
     }
 }
@@ -275,6 +300,7 @@ impl Compute {
                     building: tokio::sync::Mutex::new(()),
                     last_used: Mutex::new(Instant::now()),
                     failed: Mutex::new(None),
+                    guests: Mutex::new(None),
                 }),
             );
         }
@@ -342,6 +368,16 @@ impl Compute {
         lock(&self.files)
     }
 
+    /// Where the first app's listener serves its connections: the app's runtime (see
+    /// [`guests`]).
+    pub(crate) fn first_runtime(&self) -> Option<io::Result<tokio::runtime::Handle>> {
+        let app = self.apps.get(self.first.as_deref()?)?;
+        Some(app.guests().and_then(|g| {
+            g.handle()
+                .ok_or_else(|| io::Error::other("the runtime was shut down"))
+        }))
+    }
+
     /// Rebuilds the context of every loaded app that is older than the current version;
     /// returns when they serve it.
     pub(crate) async fn refresh(&self, fastly: &Fastly) {
@@ -366,6 +402,8 @@ impl Compute {
                 // A build in progress keeps its app loaded.
                 if let Ok(_guard) = app.building.try_lock() {
                     app.set(None);
+                    // Its runtime goes once the requests still on it end.
+                    *lock(&app.guests) = None;
                     tracing::info!(app = %app.name, "unloaded the idle Compute app");
                 }
             }
@@ -596,55 +634,110 @@ impl Compute {
             Ok(r) => r,
             Err(http02::Refused(why)) => return text(StatusCode::BAD_REQUEST, &why),
         };
-        // What an app that can write to KV stores wrote is committed shortly after its
-        // answer ends (or it fails, or its client goes); management API reads in the meantime
-        // commit what it has written so far.
-        let on_end = live.writes_kv.then(|| {
-            self.app_wrote.store(true, Ordering::SeqCst);
-            let fastly = fastly.clone();
-            http02::OnEnd::new(move || fastly.settle_app_writes_soon())
-        });
-        let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
-        let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let handled = tokio::time::timeout(
-            self.request_timeout,
-            live.ctx.handle_request(req, local, remote),
-        );
-        let Ok(handled) = handled.await else {
-            // viceroy-lib gives no way to stop the instance: it runs on (yielding to other
-            // requests) until it ends, but the client gets its answer now.
-            let secs = self.request_timeout.as_secs_f64();
-            tracing::error!(app = %app.name, seconds = secs, "the Compute app ran past its time limit");
-            return text(
-                StatusCode::GATEWAY_TIMEOUT,
-                &format!(
-                    "ruststack: the Compute app '{}' did not answer within {secs} seconds\n",
-                    app.name
-                ),
-            );
-        };
-        let resp = match handled {
-            Ok((resp, None)) => resp,
-            // An error comes back only when the app ended without sending a response.
-            Ok((_, Some(trap))) => {
-                tracing::error!(app = %app.name, error = %format!("{trap:#}"), "the Compute app failed while handling a request");
+        let admission = match app.admit() {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::error!(app = %app.name, error = %e, "no runtime for the Compute app");
                 return text(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &format!(
-                        "ruststack: the Compute app '{}' failed: {trap:#}\n",
+                        "ruststack: the Compute app '{}' could not be run: {e}\n",
                         app.name
                     ),
                 );
             }
-            Err(e) => {
+        };
+        // A request on a connection served on a runtime keeps it until it ends; if that is
+        // the app's runtime, the request is handled in place.
+        let pinned = guests::Guests::here().map(|g| g.pin());
+        let in_place = pinned
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(p.guests(), admission.guests()));
+        let (Some(runtime), guests) = (admission.handle(), admission.guests().clone()) else {
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ruststack: the Compute runtime is shutting down\n",
+            );
+        };
+        // The admission ends with the response body (or the client's going). What an app
+        // that can write to KV stores wrote is committed shortly after; management API
+        // reads in the meantime commit what it has written so far.
+        let writes_kv = live.writes_kv;
+        if writes_kv {
+            self.app_wrote.store(true, Ordering::SeqCst);
+        }
+        let on_end = {
+            let fastly = fastly.clone();
+            http02::OnEnd::new(move || {
+                drop((admission, pinned));
+                if writes_kv {
+                    fastly.settle_app_writes_soon();
+                }
+            })
+        };
+        let local = std::net::SocketAddr::from(([127, 0, 0, 1], 7676));
+        let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let handling = live.ctx.handle_request(req, local, remote);
+        let handled = if in_place {
+            tokio::time::timeout(self.request_timeout, async {
+                Ok::<_, tokio::task::JoinError>(handling.await)
+            })
+            .await
+        } else {
+            tokio::time::timeout(self.request_timeout, runtime.spawn(handling)).await
+        };
+        let failed = |why: String| (StatusCode::INTERNAL_SERVER_ERROR, why);
+        let answer = match handled {
+            Err(_) => {
+                // The instance cannot be stopped alone: its runtime is retired, and stops it
+                // once the other requests on it have ended.
+                guests.retire();
+                let secs = self.request_timeout.as_secs_f64();
+                tracing::error!(app = %app.name, seconds = secs, "the Compute app ran past its time limit");
+                Err((
+                    StatusCode::GATEWAY_TIMEOUT,
+                    format!(
+                        "ruststack: the Compute app '{}' did not answer within {secs} seconds\n",
+                        app.name
+                    ),
+                ))
+            }
+            Ok(Err(e)) => {
+                // viceroy-lib panics on an error that is not a trap.
+                let why = if e.is_panic() {
+                    "the runtime failed while running it"
+                } else {
+                    "its runtime was shut down"
+                };
+                tracing::error!(app = %app.name, "the Compute app could not handle a request: {why}");
+                Err(failed(format!(
+                    "ruststack: the Compute app '{}' failed: {why}\n",
+                    app.name
+                )))
+            }
+            Ok(Ok(Ok((resp, None)))) => Ok(resp),
+            // An error comes back only when the app ended without sending a response.
+            Ok(Ok(Ok((_, Some(trap))))) => {
+                tracing::error!(app = %app.name, error = %format!("{trap:#}"), "the Compute app failed while handling a request");
+                Err(failed(format!(
+                    "ruststack: the Compute app '{}' failed: {trap:#}\n",
+                    app.name
+                )))
+            }
+            Ok(Ok(Err(e))) => {
                 tracing::error!(app = %app.name, error = %e, "the Compute app could not handle a request");
-                return text(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("ruststack: the Compute app '{}' failed: {e}\n", app.name),
-                );
+                Err(failed(format!(
+                    "ruststack: the Compute app '{}' failed: {e}\n",
+                    app.name
+                )))
             }
         };
-        http02::response(resp, on_end)
+        match answer {
+            Ok(resp) => http02::response(resp, on_end),
+            // The admission lasts until this is sent too: the runtime it keeps may be the one
+            // this connection is served on.
+            Err((status, message)) => text_holding(status, message, on_end),
+        }
     }
 }
 
@@ -691,6 +784,20 @@ fn text(status: StatusCode, message: &str) -> Response {
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    resp
+}
+
+/// [`text`], with `on_end` dropped once it has been sent (or its client has gone).
+fn text_holding(status: StatusCode, message: String, on_end: http02::OnEnd) -> Response {
+    let mut resp = text(status, "");
+    let bytes = bytes::Bytes::from(message);
+    resp.headers_mut()
+        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    // The message, then the end, which drops `on_end`.
+    let stream = futures_util::stream::unfold((Some(bytes), on_end), |(bytes, on_end)| async {
+        Some((Ok::<_, io::Error>(bytes?), (None, on_end)))
+    });
+    *resp.body_mut() = Body::from_stream(stream);
     resp
 }
 
