@@ -200,9 +200,21 @@ async fn serve_compute(
             },
             () = async { drop(stop.wait_for(|stop| *stop).await) } => break,
         };
+        // A socket's readiness is reported by the runtime it is registered with: it moves to
+        // the one that serves it, or every read and write would wake this one too.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::debug!(error = %e, "a Fastly Compute connection could not be handed over");
+                continue;
+            }
+        };
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
         let (mut finishing, ended) = (finishing.clone(), ended.clone());
         let connection = async move {
+            let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
+                return;
+            };
             let builder =
                 hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
             let conn = builder
