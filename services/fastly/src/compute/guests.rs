@@ -160,6 +160,18 @@ mod tests {
         }
     }
 
+    /// Waits (up to 5 s) for a [`spin`] task to be dropped.
+    async fn until_stopped(stopped: &AtomicBool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !stopped.load(Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the task was not stopped"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_retired_runtime_stops_its_tasks_once_its_admissions_end() {
         let guests = Guests::new("t").unwrap();
@@ -174,14 +186,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!stopped.load(Ordering::SeqCst), "still admitted: kept");
         drop(other);
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while !stopped.load(Ordering::SeqCst) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the runaway task was not stopped"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        until_stopped(&stopped).await;
         assert!(lock(&guests.runtime).is_none());
     }
 
@@ -218,14 +223,7 @@ mod tests {
             } else {
                 drop(guests);
             }
-            let deadline = std::time::Instant::now() + Duration::from_secs(5);
-            while !stopped.load(Ordering::SeqCst) {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "the task was not stopped"
-                );
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            until_stopped(&stopped).await;
         }
     }
 }
