@@ -200,6 +200,11 @@ async fn serve_compute(
             },
             () = async { drop(stop.wait_for(|stop| *stop).await) } => break,
         };
+        // As on the gateway: a response written as head then body must not wait for the
+        // client's delayed ACK.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
         // A socket's readiness is reported by the runtime it is registered with: it moves to
         // the one that serves it, or every read and write would wake this one too.
         let stream = match stream.into_std() {
