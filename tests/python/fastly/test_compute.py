@@ -3,6 +3,7 @@ served through the gateway (`<app>.edgecompute.localhost`) and on `--fastly-addr
 the stores the Fastly CLI manages, with every change visible to the next request."""
 
 import filecmp
+import http.client
 import os
 import signal
 import subprocess
@@ -320,9 +321,14 @@ def process_cpu_ms_per_second(pid, window=1.0):
 def test_loaded_apps_idle_cheaply_and_idle_apps_are_unloaded(start_server, tmp_path):
     stores = tmp_path / "stores.wat"
     stores.write_text((APPS / "stores.wat").read_text())
+    port = free_port()
     srv = start_server(args=["--fastly-wasm", str(stores), "--fastly-idle", "3",
-                             "--fastly-addr", f"127.0.0.1:{free_port()}"])
+                             "--fastly-addr", f"127.0.0.1:{port}"])
     assert body(srv) == EMPTY
+    # A keep-alive connection to the app's own listener, open throughout.
+    direct = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    direct.request("GET", "/")
+    assert direct.getresponse().read().decode() == EMPTY
     # A loaded app's runtime has a thread that bumps its epoch; its timer slack keeps an
     # idle server with the app loaded under 1% of a core (10 ms of CPU a second) ...
     loaded = cpu_ms_per_second(srv.proc.pid, window=2.0)
@@ -333,7 +339,10 @@ def test_loaded_apps_idle_cheaply_and_idle_apps_are_unloaded(start_server, tmp_p
     # ... and once the idle app is unloaded, the thread is gone too.
     idle = cpu_ms_per_second(srv.proc.pid)
     assert loaded < 10 and idle < 5, (loaded, idle)
-    # The next request loads it again.
+    # The next request loads it again, on the same connection: unloading closed nothing.
+    direct.request("GET", "/")
+    assert direct.getresponse().read().decode() == EMPTY
+    direct.close()
     assert body(srv) == EMPTY
 
 

@@ -401,9 +401,9 @@ impl Compute {
             if idle_for >= idle && app.current().is_some() {
                 // A build in progress keeps its app loaded.
                 if let Ok(_guard) = app.building.try_lock() {
+                    // Its runtime stays: parked, it costs nothing, and the connections
+                    // served there (`--fastly-addr`) stay open.
                     app.set(None);
-                    // Its runtime goes once the requests still on it end.
-                    *lock(&app.guests) = None;
                     tracing::info!(app = %app.name, "unloaded the idle Compute app");
                 }
             }
