@@ -411,12 +411,16 @@ def test_an_app_past_its_time_limit_gets_a_504_and_others_keep_serving(start_ser
 
     def stopped(times):
         """The log says `times` times that runaway instances were stopped, and the server
-        is back to idle (a spinning instance would take a whole core)."""
+        is back to idle within seconds (a spinning instance takes a whole core; its
+        runtime's worker notices the shutdown between two of the instance's yields)."""
         deadline = time.monotonic() + 5
         while srv.stderr().count(STOPPED) < times and time.monotonic() < deadline:
             time.sleep(0.05)
         assert srv.stderr().count(STOPPED) == times
-        assert process_cpu_ms_per_second(srv.proc.pid) < 200
+        cpu = [process_cpu_ms_per_second(srv.proc.pid, window=0.5)]
+        while cpu[-1] >= 100 and len(cpu) < 10:
+            cpu.append(process_cpu_ms_per_second(srv.proc.pid, window=0.5))
+        assert cpu[-1] < 100, cpu
 
     started = time.monotonic()
     spun = app(srv, "spin")
