@@ -16,7 +16,7 @@ from conftest import free_port
 from fastly_support import b64, fastly, fastly_json, fastly_ok
 
 APPS = Path(__file__).parent / "apps"
-STOPPED = "stopped the Compute app's instances that ran past their time limit"
+STOPPED = "stopping the Compute app's instances that ran past their time limit"
 EMPTY = "config=-\nkv=-\nsecret=-\n"
 
 

@@ -11,9 +11,9 @@
 //! have ended, responses streamed to the end.
 //!
 //! Crossing from one runtime to another costs about three context switches a request, two
-//! fifths more CPU for a trivial app. So the connections of the first app's own listener are served on
-//! its runtime, and a request that is already there is handled in place; only requests
-//! through the gateway cross.
+//! fifths more CPU for a trivial app. So the connections of the first app's own listener
+//! are served on its runtime, and a request that is already there is handled in place;
+//! only requests through the gateway cross.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -119,7 +119,7 @@ impl Guests {
         if let Some(runtime) = lock(&self.runtime).take() {
             runtime.shutdown_background();
             if self.retired.load(Ordering::SeqCst) {
-                tracing::warn!(app = %self.app, "stopped the Compute app's instances that ran past their time limit");
+                tracing::warn!(app = %self.app, "stopping the Compute app's instances that ran past their time limit");
             }
         }
     }
