@@ -410,7 +410,7 @@ def test_an_app_past_its_time_limit_gets_a_504_and_others_keep_serving(start_ser
                              "--fastly-addr", f"127.0.0.1:{port}"])
 
     def stopped(times):
-        """The log says `times` times that runaway instances were stopped, and the server
+        """The log says `times` times that runaway instances are being stopped, and the server
         is back to idle within seconds (a spinning instance takes a whole core; its
         runtime's worker notices the shutdown between two of the instance's yields)."""
         deadline = time.monotonic() + 5
