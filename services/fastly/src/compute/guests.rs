@@ -56,6 +56,10 @@ impl Guests {
             let me = me.clone();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers())
+                // A worker notices a shutdown between task polls, every this many (tokio's
+                // default is 61): an instance that only spins was stopped 1.1 s after its
+                // answer at 61 and 0.2-0.3 s at 8, at no CPU cost measured.
+                .event_interval(8)
                 .thread_name(format!("fastly-{app}"))
                 .on_thread_start(move || HERE.with(|h| *h.borrow_mut() = me.clone()))
                 .enable_all()
