@@ -1,5 +1,6 @@
 //! Operation dispatch: `X-Amz-Target: Logs_20140328.<Operation>` → typed input → op → JSON.
 
+pub mod put_body;
 pub(crate) mod shapes;
 
 use ruststack_protocol::{Request, RequestContext, Response, ServiceError, envelope, json};
@@ -88,7 +89,7 @@ pub(crate) async fn dispatch(
             let body = json::read(req, BODY_LIMIT).await?;
             let (out, deliveries) = logs
                 .write(caller, body, |logs, caller, body| {
-                    ops::events::put_log_events(logs, caller, json::parse(&body)?)
+                    ops::events::put_log_events(logs, caller, put_body::parse(&body)?)
                 })
                 .await?;
             logs.deliver(deliveries);

@@ -149,7 +149,7 @@ pub(crate) struct DescribeLogStreamsResponse {
     pub(crate) next_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InputLogEvent<'a> {
     pub(crate) timestamp: Option<i64>,
@@ -157,7 +157,7 @@ pub(crate) struct InputLogEvent<'a> {
     pub(crate) message: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PutLogEventsRequest<'a> {
     #[serde(borrow)]
