@@ -21,6 +21,10 @@ pub(crate) struct Timeline {
     index: BTreeMap<i64, Bucket>,
     chunks: Vec<Chunk>,
     bytes: u64,
+    /// The highest sequence number ever inserted: an event above it goes at the end of
+    /// its bucket without reading the bucket (events arrive in sequence order, and a
+    /// bucket that has grown long is rarely in cache).
+    top_seq: Option<u64>,
 }
 
 /// The events of one timestamp, by sequence number.
@@ -66,12 +70,14 @@ impl Bucket {
         }
     }
 
-    fn insert(&mut self, entry: Entry) {
+    /// Adds an entry; `newest` says its sequence number is above every other's.
+    fn insert(&mut self, entry: Entry, newest: bool) {
         if let Bucket::One(first) = *self {
             *self = Bucket::Many(vec![first]);
         }
         if let Bucket::Many(v) = self {
             match v.last() {
+                _ if newest => v.push(entry),
                 Some(last) if last.seq > entry.seq => {
                     let at = v.partition_point(|e| e.seq < entry.seq);
                     v.insert(at, entry);
@@ -88,11 +94,17 @@ impl Timeline {
         let slot = self.store(ingestion_time, message);
         self.bytes += message.len() as u64;
         let entry = Entry { seq: key.seq, slot };
+        let newest = self.top_seq.is_none_or(|top| key.seq > top);
+        if newest {
+            self.top_seq = Some(key.seq);
+        }
         match self.index.entry(key.timestamp) {
             std::collections::btree_map::Entry::Vacant(v) => {
                 v.insert(Bucket::One(entry));
             }
-            std::collections::btree_map::Entry::Occupied(mut o) => o.get_mut().insert(entry),
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                o.get_mut().insert(entry, newest);
+            }
         }
     }
 
@@ -249,6 +261,17 @@ mod tests {
         assert_eq!(t.iter().count(), 4);
         assert_eq!(t.bytes(), 4);
         assert_eq!(t.last_key(), Some(k(20, 4)));
+    }
+
+    /// Events of one timestamp stay in sequence order whichever order they arrive in.
+    #[test]
+    fn keeps_sequence_order_within_a_timestamp() {
+        let mut t = Timeline::default();
+        for (seq, m) in [(10, "c"), (3, "a"), (20, "d"), (7, "b"), (30, "e")] {
+            t.insert(k(5, seq), 0, m);
+        }
+        assert_eq!(messages(t.iter()), vec!["a", "b", "c", "d", "e"]);
+        assert_eq!(t.last_key(), Some(k(5, 30)));
     }
 
     #[test]
