@@ -1,10 +1,13 @@
 """Streams and events: PutLogEvents limits and rejections, GetLogEvents tokens,
 FilterLogEvents across streams, DescribeLogStreams ordering."""
 
+import json
 import time
 
 import pytest
 from botocore.exceptions import ClientError
+
+from conftest import http
 
 DAY = 86_400_000
 
@@ -91,6 +94,54 @@ def test_expired_by_retention(logs, stream):
     t = now_ms()
     out = put(logs, stream, [{"timestamp": t - 2 * DAY, "message": "expired"}, {"timestamp": t - 2 * DAY + 5, "message": "expired2"}])
     assert out["rejectedLogEventsInfo"] == {"expiredLogEventEndIndex": 2}
+
+
+def test_messages_keep_every_character(logs, stream):
+    """botocore escapes quotes, backslashes and control characters, and writes every
+    non-ASCII character as a \\u escape (surrogate pairs above U+FFFF): each comes back
+    as sent."""
+    group, name = stream
+    t = now_ms()
+    messages = [
+        'say "hi" \\ then C:\\temp\\x',
+        "two\nlines\tand a tab, \x01 \x1f \x7f",
+        "café, 日本語, 😀 and 𝄞",
+        json.dumps({"level": "ERROR", "msg": 'quoted "x"', "path": "/a/b"}),
+        "x" * 5000 + '"' + "y" * 3000,
+    ]
+    put(logs, stream, [{"timestamp": t + i, "message": m} for i, m in enumerate(messages)])
+    got = logs.get_log_events(logGroupName=group, logStreamName=name, startFromHead=True)
+    assert [e["message"] for e in got["events"]] == messages
+    found = logs.filter_log_events(logGroupName=group, filterPattern='{ $.level = "ERROR" }')
+    assert [e["message"] for e in found["events"]] == [messages[3]]
+
+
+def test_malformed_bodies_are_serialization_errors(server, logs, stream):
+    """Bodies no SDK would send: AWS's SerializationException, and nothing stored."""
+    group, name = stream
+    headers = {"X-Amz-Target": "Logs_20140328.PutLogEvents", "Content-Type": "application/x-amz-json-1.1"}
+    head = f'{{"logGroupName":"{group}","logStreamName":"{name}","logEvents":['
+    t = now_ms()
+    for body in [
+        head + f'{{"timestamp":{t},"message":"a"}}',  # truncated
+        head + f'{{"timestamp":{t}.5,"message":"a"}}]}}',  # not an integer
+        head + f'{{"timestamp":{t},"message":"a","message":"b"}}]}}',  # a member twice
+        head + f'{{"timestamp":{t},"message":"a\\x"}}]}}',  # a bad escape
+        head + f'{{"timestamp":{t},"message":"\\ud83d"}}]}}',  # a lone surrogate
+        head + f'{{"timestamp":{t},"message":"a"}}]}} trailing',
+    ]:
+        status, resp_headers, raw = http(server.url + "/", "POST", body.encode(), headers)
+        assert status == 400, body
+        assert json.loads(raw)["__type"].endswith("SerializationException"), (body, raw)
+        headers_lower = {k.lower(): v for k, v in resp_headers.items()}
+        assert headers_lower["x-amzn-errortype"] == "SerializationException"
+        assert headers_lower["x-amzn-requestid"]
+    # Whitespace, unknown members and nulls are what serde accepts: stored.
+    body = f' {{ "sequenceToken" : "x", "logGroupName" : "{group}", "logStreamName":"{name}", "extra": null,\n "logEvents": [ {{ "message": "ok", "timestamp": {t} }} ] }} '
+    status, _, raw = http(server.url + "/", "POST", body.encode(), headers)
+    assert status == 200, raw
+    got = logs.get_log_events(logGroupName=group, logStreamName=name, startFromHead=True)
+    assert [e["message"] for e in got["events"]] == ["ok"]
 
 
 def test_get_log_events_tokens(logs, stream):
