@@ -31,7 +31,38 @@ pub(crate) struct Timeline {
 #[derive(Debug)]
 enum Bucket {
     One(Entry),
-    Many(Vec<Entry>),
+    /// In segments of at most [`SEGMENT`] entries (one may pass it when an event arrives
+    /// out of sequence order), so that a timestamp with a great many events never moves
+    /// one large array to grow it.
+    Many(Vec<Vec<Entry>>),
+}
+
+const SEGMENT: usize = 1024;
+
+/// A bucket's entries in sequence order, either way.
+enum Entries<'a> {
+    One(std::iter::Once<&'a Entry>),
+    Many(std::iter::Flatten<std::slice::Iter<'a, Vec<Entry>>>),
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = &'a Entry;
+
+    fn next(&mut self) -> Option<&'a Entry> {
+        match self {
+            Entries::One(it) => it.next(),
+            Entries::Many(it) => it.next(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for Entries<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            Entries::One(it) => it.next_back(),
+            Entries::Many(it) => it.next_back(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -63,27 +94,43 @@ pub(crate) struct EventRef<'a> {
 }
 
 impl Bucket {
-    fn entries(&self) -> &[Entry] {
+    fn entries(&self) -> Entries<'_> {
         match self {
-            Bucket::One(e) => std::slice::from_ref(e),
-            Bucket::Many(v) => v,
+            Bucket::One(e) => Entries::One(std::iter::once(e)),
+            Bucket::Many(segments) => Entries::Many(segments.iter().flatten()),
         }
     }
 
     /// Adds an entry; `newest` says its sequence number is above every other's.
     fn insert(&mut self, entry: Entry, newest: bool) {
         if let Bucket::One(first) = *self {
-            *self = Bucket::Many(vec![first]);
+            *self = Bucket::Many(vec![vec![first]]);
         }
-        if let Bucket::Many(v) = self {
-            match v.last() {
-                _ if newest => v.push(entry),
-                Some(last) if last.seq > entry.seq => {
-                    let at = v.partition_point(|e| e.seq < entry.seq);
-                    v.insert(at, entry);
-                }
-                _ => v.push(entry),
+        let Bucket::Many(segments) = self else {
+            return;
+        };
+        // The first segment holding a later event, if the entry is not the newest.
+        let later = if newest {
+            None
+        } else {
+            segments
+                .iter()
+                .position(|s| s.last().is_some_and(|last| last.seq > entry.seq))
+        };
+        match later {
+            Some(i) => {
+                let segment = &mut segments[i];
+                let at = segment.partition_point(|e| e.seq < entry.seq);
+                segment.insert(at, entry);
             }
+            None => match segments.last_mut() {
+                Some(last) if last.len() < SEGMENT => last.push(entry),
+                _ => {
+                    let mut segment = Vec::with_capacity(SEGMENT);
+                    segment.push(entry);
+                    segments.push(segment);
+                }
+            },
         }
     }
 }
@@ -175,7 +222,7 @@ impl Timeline {
             .into_iter()
             .flatten()
             .flat_map(move |(&timestamp, bucket)| {
-                bucket.entries().iter().filter_map(move |e| {
+                bucket.entries().filter_map(move |e| {
                     let key = EventKey {
                         timestamp,
                         seq: e.seq,
@@ -194,7 +241,7 @@ impl Timeline {
     /// The newest key.
     pub(crate) fn last_key(&self) -> Option<EventKey> {
         let (&timestamp, bucket) = self.index.last_key_value()?;
-        bucket.entries().last().map(|e| EventKey {
+        bucket.entries().next_back().map(|e| EventKey {
             timestamp,
             seq: e.seq,
         })
@@ -210,7 +257,7 @@ impl Timeline {
         self.index
             .range(..timestamp)
             .flat_map(|(&timestamp, bucket)| {
-                bucket.entries().iter().map(move |e| EventKey {
+                bucket.entries().map(move |e| EventKey {
                     timestamp,
                     seq: e.seq,
                 })
@@ -261,6 +308,37 @@ mod tests {
         assert_eq!(t.iter().count(), 4);
         assert_eq!(t.bytes(), 4);
         assert_eq!(t.last_key(), Some(k(20, 4)));
+    }
+
+    /// A timestamp with more events than a segment holds, some arriving out of sequence
+    /// order: reads in both directions, the newest key and removal see them all, in order.
+    #[test]
+    fn many_events_of_one_timestamp() {
+        let mut t = Timeline::default();
+        let mut seqs: Vec<u64> = (1..=3 * SEGMENT as u64 + 5).map(|n| n * 10).collect();
+        // Every 97th event arrives late, after the rest.
+        let late: Vec<u64> = seqs.iter().copied().filter(|s| s % 970 == 0).collect();
+        seqs.retain(|s| s % 970 != 0);
+        for &seq in seqs.iter().chain(&late) {
+            t.insert(k(7, seq), 0, &seq.to_string());
+        }
+        t.insert(k(6, 1), 0, "before");
+        t.insert(k(8, 5), 0, "after");
+        let mut expected: Vec<String> = seqs.iter().chain(&late).map(u64::to_string).collect();
+        expected.sort_by_key(|m| m.parse::<u64>().unwrap_or_default());
+        let forward: Vec<&str> =
+            messages(t.range(Bound::Included(k(7, 0)), Bound::Excluded(k(8, 0))));
+        assert_eq!(forward, expected);
+        let mut backward = messages(
+            t.range(Bound::Excluded(k(6, 1)), Bound::Excluded(k(8, 5)))
+                .rev(),
+        );
+        backward.reverse();
+        assert_eq!(backward, expected);
+        assert_eq!(t.last_key(), Some(k(8, 5)));
+        assert_eq!(t.keys_before(8).count(), expected.len() + 1);
+        t.remove_before(8);
+        assert_eq!(messages(t.iter()), vec!["after"]);
     }
 
     /// Events of one timestamp stay in sequence order whichever order they arrive in.
