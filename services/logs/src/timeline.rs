@@ -2,7 +2,8 @@
 //!
 //! Events are indexed by timestamp (a B-tree: inserts stay O(log n) whatever order
 //! timestamps arrive in, and a range read starts with one descent); the events of one
-//! timestamp sit in arrival order in its bucket, inline when there is one. Entries point
+//! timestamp sit in arrival order in its bucket, inline when there is one and in segments
+//! of 1,024 when there are more (growing never copies a large array). Entries point
 //! into message text kept in 1 MiB chunks, so there is no allocation per event. Keying the
 //! tree by timestamp keeps it as small as the number of distinct timestamps: events that
 //! arrive in order touch its right edge, and batches that repeat timestamps (a client

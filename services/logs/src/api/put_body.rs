@@ -2,7 +2,7 @@
 //!
 //! serde_json's derived deserialiser spends about 200 ns an event on a body of 100
 //! events, a third of the whole request. [`parse`] first tries a scanner written for
-//! this shape alone, which takes a tenth of that; anything it does not know for certain
+//! this shape alone, which takes about a third of that; anything it does not know for certain
 //! how to read goes to serde_json, so every accepted body and every error is serde's:
 //! - the scanner reads one object whose members are `logGroupName`, `logStreamName`
 //!   (strings or null), `logEvents` (null or an array of objects with `timestamp`, a plain
