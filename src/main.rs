@@ -10,8 +10,8 @@ use ruststack::config::Config;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of glibc's malloc: measured, less CPU a request for Compute apps,
-/// health checks and DynamoDB, at the cost of 15 MB more idle memory (docs/architecture.md,
-/// "Memory allocator").
+/// health checks and DynamoDB, at the cost of 15 MB more idle memory and a millisecond more
+/// start-up (docs/architecture.md, "Memory allocator").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
