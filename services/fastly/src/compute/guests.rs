@@ -98,11 +98,10 @@ impl Guests {
 
     /// Admits a request, unless the runtime is retired.
     pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        let admission = Admission(self.clone());
+        let admission = self.pin();
         // Retirement sets the flag before it counts the requests in flight, so either it
         // sees this one, or this sees the flag.
-        (!self.retired.load(Ordering::SeqCst)).then_some(admission)
+        (!self.is_retired()).then_some(admission)
     }
 
     /// Takes no more requests, and shuts the runtime down once those admitted have ended.
